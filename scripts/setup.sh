@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs beyond the .NET SDK: run by .ci/run, safe to run again.
+set -euo pipefail
+need=()
+command -v python3 >/dev/null || need+=(python3)
+command -v gcc >/dev/null || need+=(gcc)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    echo "setup: please install: ${need[*]}" >&2
+    exit 1
+  fi
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace EchoServers.Protocol.Framing;
+
+/// <summary>
+/// Reads frames from a pipe's <see cref="ReadOnlySequence{T}"/>; the message is the payload, a slice of the input
+/// (valid until the reader advances). Single-segment input goes through <see cref="SpanFramer"/>; frames that
+/// straddle segments are found without copying the payload. A violation throws <see cref="ProtocolException"/>.
+/// </summary>
+public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
+{
+    private readonly SpanFramer _framer;
+    private readonly int _lineSearchLimit;
+
+    /// <summary>Creates a reader for <paramref name="framing"/> with payloads of at most <paramref name="maxFrame"/> bytes.</summary>
+    public FrameReader(FramingKind framing, int maxFrame = ProtocolLimits.DefaultMaxFrame)
+    {
+        _framer = new SpanFramer(framing, maxFrame);
+        _lineSearchLimit = maxFrame + ProtocolLimits.MaxLineTerminatorSize;
+    }
+
+    /// <summary>The framing read.</summary>
+    public FramingKind Framing => _framer.Framing;
+
+    /// <inheritdoc/>
+    public bool TryParseMessage(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> message)
+    {
+        FrameStatus status;
+        Frame frame;
+        long declared;
+        if (input.IsSingleSegment)
+        {
+            status = _framer.TryParse(input.FirstSpan, out frame, out declared);
+        }
+        else
+        {
+            status = TryParseMultiSegment(input, out frame, out declared);
+        }
+
+        switch (status)
+        {
+            case FrameStatus.Complete:
+                message = input.Slice(frame.PayloadOffset, frame.PayloadLength);
+                consumed = examined = input.GetPosition(frame.Consumed);
+                return true;
+            case FrameStatus.Incomplete:
+                message = default;
+                examined = input.End;
+                return false;
+            default:
+                throw new ProtocolException(ProtocolError.FromStatus(status, _framer.Framing, _framer.MaxFrame, declared));
+        }
+    }
+
+    private FrameStatus TryParseMultiSegment(in ReadOnlySequence<byte> input, out Frame frame, out long declared)
+    {
+        frame = default;
+        declared = 0;
+        switch (_framer.Framing)
+        {
+            case FramingKind.Raw:
+                // A raw "message" is what arrived; one segment at a time keeps it simple and bounded.
+                return _framer.TryParse(input.FirstSpan, out frame, out declared);
+
+            case FramingKind.Line:
+                var window = input.Slice(0, Math.Min(input.Length, _lineSearchLimit));
+                var newline = window.PositionOf((byte)'\n');
+                if (newline is null)
+                {
+                    declared = input.Length;
+                    return input.Length >= _lineSearchLimit ? FrameStatus.TooLarge : FrameStatus.Incomplete;
+                }
+
+                var newlineIndex = (int)window.Slice(0, newline.Value).Length;
+                var length = newlineIndex;
+                if (newlineIndex > 0 && window.Slice(newlineIndex - 1, 1).FirstSpan[0] == (byte)'\r')
+                {
+                    length--;
+                }
+
+                if (length > _framer.MaxFrame)
+                {
+                    declared = length;
+                    return FrameStatus.TooLarge;
+                }
+
+                frame = new Frame(0, length, newlineIndex + 1);
+                return FrameStatus.Complete;
+
+            default:
+                if (input.Length < ProtocolLimits.LengthPrefixSize)
+                {
+                    return FrameStatus.Incomplete;
+                }
+
+                Span<byte> prefix = stackalloc byte[ProtocolLimits.LengthPrefixSize];
+                input.Slice(0, ProtocolLimits.LengthPrefixSize).CopyTo(prefix);
+                return _framer.CheckLengthPrefix(BinaryPrimitives.ReadInt32BigEndian(prefix), input.Length, out frame, out declared);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Work;
+
+namespace EchoServers.Protocol.Session;
+
+/// <summary>
+/// The echo protocol over any <see cref="IDuplexPipe"/>: the one session core of the async and Kestrel models.
+/// Each read is parsed for every complete frame, each is transformed straight into the output, and the output is
+/// flushed once per read. Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that
+/// only sends stops being read: backpressure without unbounded buffers.
+/// Stateless between connections: one instance serves a whole server.
+/// </summary>
+public sealed class PipeSession
+{
+    private readonly ProtocolOptions _options;
+    private readonly FrameReader _reader;
+    private readonly FrameWriter _writer;
+    private readonly ISessionCounters? _counters;
+    private readonly int _overhead;
+
+    /// <summary>Creates the session core for <paramref name="options"/>, reporting batches to <paramref name="counters"/>.</summary>
+    public PipeSession(ProtocolOptions options, ISessionCounters? counters = null)
+    {
+        _options = options;
+        _reader = new FrameReader(options.Framing, options.MaxFrame);
+        _writer = new FrameWriter(options.Framing, options.Transform);
+        _counters = counters;
+        _overhead = ProtocolLimits.WriteOverhead(options.Framing);
+    }
+
+    /// <summary>
+    /// Echoes until the peer closes, breaks the protocol, idles out or stops reading, or until
+    /// <paramref name="closeRequested"/> fires: then it stops reading, sends the replies for everything it has
+    /// read, and returns. Completes both pipe ends. Transport exceptions (resets) propagate to the host.
+    /// </summary>
+    public async Task<SessionResult> RunAsync(IDuplexPipe transport, CancellationToken closeRequested = default)
+    {
+        var input = transport.Input;
+        var output = transport.Output;
+        using var idle = _options.IdleTimeout > TimeSpan.Zero ? new IdleWatchdog(transport, _options.IdleTimeout) : null;
+        using var closing = closeRequested.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
+
+        long messages = 0, bytesIn = 0, bytesOut = 0;
+        ProtocolError? error = null;
+        SessionEndReason reason;
+        try
+        {
+            while (true)
+            {
+                // Not the token: a close request cancels the pending read instead, so what was read still gets echoed.
+                var result = await input.ReadAsync(CancellationToken.None);
+                var buffer = result.Buffer;
+                idle?.Touch();
+
+                var remaining = buffer;
+                var examined = buffer.End;
+                int count = 0;
+                long written = 0;
+                try
+                {
+                    var consumed = remaining.Start;
+                    while (_reader.TryParseMessage(remaining, ref consumed, ref examined, out var payload))
+                    {
+                        if (!_options.Work.IsNone)
+                        {
+                            await WorkSimulator.RunAsync(_options.Work, CancellationToken.None);
+                        }
+
+                        _writer.WriteMessage(payload, output);
+                        count++;
+                        written += payload.Length + _overhead;
+                        remaining = remaining.Slice(consumed);
+                        consumed = remaining.Start;
+                    }
+                }
+                catch (ProtocolException ex)
+                {
+                    error = ex.Error;
+                }
+
+                var read = buffer.Length - remaining.Length;
+                input.AdvanceTo(remaining.Start, examined);
+                messages += count;
+                bytesIn += read;
+                bytesOut += written;
+                if (count > 0)
+                {
+                    _counters?.OnEchoed(count, read, written);
+                }
+
+                if (error is { } protocolError)
+                {
+                    if (_options.Framing == FramingKind.Line)
+                    {
+                        output.Write(ErrorLine.For(protocolError));
+                    }
+
+                    await output.FlushAsync(CancellationToken.None);
+                    reason = SessionEndReason.ProtocolError;
+                    break;
+                }
+
+                if (count > 0 || output.CanGetUnflushedBytes && output.UnflushedBytes > 0)
+                {
+                    // Replies to what was read are owed even when closing; only idleness cancels a flush.
+                    var flush = await output.FlushAsync(CancellationToken.None);
+                    if (flush.IsCanceled)
+                    {
+                        reason = SessionEndReason.IdleTimeout;
+                        break;
+                    }
+
+                    if (flush.IsCompleted)
+                    {
+                        reason = SessionEndReason.OutputClosed;
+                        break;
+                    }
+                }
+
+                if (result.IsCanceled)
+                {
+                    if (closeRequested.IsCancellationRequested)
+                    {
+                        reason = SessionEndReason.Closing;
+                        break;
+                    }
+
+                    if (idle?.Expired == true)
+                    {
+                        reason = SessionEndReason.IdleTimeout;
+                        break;
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    reason = SessionEndReason.PeerClosed;
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            await input.CompleteAsync(ex);
+            await output.CompleteAsync(ex);
+            throw;
+        }
+
+        await input.CompleteAsync();
+        await output.CompleteAsync();
+        return new SessionResult(reason, error, messages, bytesIn, bytesOut);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics.Metrics;
+using EchoServers.Protocol.Session;
+
+namespace EchoServers.Servers.Hosting;
+
+/// <summary>
+/// The meter <c>EchoServers</c> (readable with <c>dotnet-counters monitor --counters EchoServers</c>) and the totals
+/// behind the periodic stats line. Updated once per read batch, never per message; lock free.
+/// </summary>
+public sealed class EchoMetrics : ISessionCounters, IDisposable
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "EchoServers";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _bytesIn;
+    private readonly Counter<long> _bytesOut;
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _protocolErrors;
+    private long _activeCount;
+    private long _acceptedCount;
+    private long _rejectedCount;
+    private long _bytesInCount;
+    private long _bytesOutCount;
+    private long _messagesCount;
+    private long _protocolErrorsCount;
+
+    /// <summary>Creates the meter and its instruments.</summary>
+    public EchoMetrics()
+    {
+        _meter = new Meter(MeterName);
+        _meter.CreateObservableUpDownCounter("echo.connections.active", () => Volatile.Read(ref _activeCount), "{connection}", "Connections being served");
+        _accepted = _meter.CreateCounter<long>("echo.connections.accepted", "{connection}", "Connections accepted");
+        _rejected = _meter.CreateCounter<long>("echo.connections.rejected", "{connection}", "Connections refused (limits, full queue)");
+        _bytesIn = _meter.CreateCounter<long>("echo.bytes.in", "By", "Bytes received");
+        _bytesOut = _meter.CreateCounter<long>("echo.bytes.out", "By", "Bytes sent");
+        _messages = _meter.CreateCounter<long>("echo.messages", "{message}", "Messages echoed");
+        _protocolErrors = _meter.CreateCounter<long>("echo.protocol.errors", "{error}", "Connections closed for protocol errors");
+    }
+
+    /// <summary>Connections being served now.</summary>
+    public long Active => Volatile.Read(ref _activeCount);
+
+    /// <summary>A snapshot of the totals.</summary>
+    public MetricsSnapshot Snapshot() => new(
+        Volatile.Read(ref _activeCount),
+        Volatile.Read(ref _acceptedCount),
+        Volatile.Read(ref _rejectedCount),
+        Volatile.Read(ref _messagesCount),
+        Volatile.Read(ref _bytesInCount),
+        Volatile.Read(ref _bytesOutCount),
+        Volatile.Read(ref _protocolErrorsCount));
+
+    /// <summary>A connection was accepted and is now served.</summary>
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _activeCount);
+        Interlocked.Increment(ref _acceptedCount);
+        _accepted.Add(1);
+    }
+
+    /// <summary>A served connection ended.</summary>
+    public void ConnectionClosed() => Interlocked.Decrement(ref _activeCount);
+
+    /// <summary>A connection was refused (over a limit, queue full).</summary>
+    public void ConnectionRejected()
+    {
+        Interlocked.Increment(ref _rejectedCount);
+        _rejected.Add(1);
+    }
+
+    /// <summary>A connection was closed for breaking the protocol.</summary>
+    public void ProtocolError()
+    {
+        Interlocked.Increment(ref _protocolErrorsCount);
+        _protocolErrors.Add(1);
+    }
+
+    /// <inheritdoc/>
+    public void OnEchoed(int messages, long bytesIn, long bytesOut)
+    {
+        Interlocked.Add(ref _messagesCount, messages);
+        Interlocked.Add(ref _bytesInCount, bytesIn);
+        Interlocked.Add(ref _bytesOutCount, bytesOut);
+        _messages.Add(messages);
+        _bytesIn.Add(bytesIn);
+        _bytesOut.Add(bytesOut);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,11 @@
+namespace EchoServers.Servers.Hosting;
+
+/// <summary>The server's totals at one moment.</summary>
+public readonly record struct MetricsSnapshot(
+    long Active,
+    long Accepted,
+    long Rejected,
+    long Messages,
+    long BytesIn,
+    long BytesOut,
+    long ProtocolErrors);

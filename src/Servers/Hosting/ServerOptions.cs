@@ -1,0 +1,44 @@
+using System.Net;
+using EchoServers.Protocol;
+
+namespace EchoServers.Servers.Hosting;
+
+/// <summary>Everything a server model needs to run; built from the command line or by tests.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>Address to bind. Default 127.0.0.1.</summary>
+    public IPAddress Host { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Port to bind; 0 picks a free port (read it back from <see cref="IEchoServer.LocalEndPoint"/>).</summary>
+    public int Port { get; init; } = 1688;
+
+    /// <summary>The concurrency model.</summary>
+    public ServerModel Model { get; init; } = ServerModel.Async;
+
+    /// <summary>Framing, transform, max frame, work, idle timeout.</summary>
+    public ProtocolOptions Protocol { get; init; } = new();
+
+    /// <summary>Connections served at once; the next one is refused and counted. Default 10,000.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>Pool model: worker threads. Default 5, as in the reference notes.</summary>
+    public int Workers { get; init; } = 5;
+
+    /// <summary>Pool model: connections that may wait for a worker. Default 100.</summary>
+    public int Queue { get; init; } = 100;
+
+    /// <summary>Event-loop model: loops (threads), each with its own SO_REUSEPORT listener. Default 1.</summary>
+    public int Loops { get; init; } = 1;
+
+    /// <summary>Listen backlog.</summary>
+    public int Backlog { get; init; } = 4096;
+
+    /// <summary>On stop: how long open connections may go on before they are closed. Default 5 s.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Period of the one-line stats log; zero disables it. Default 10 s.</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Endpoint to bind.</summary>
+    public IPEndPoint EndPoint => new(Host, Port);
+}

@@ -1,0 +1,7 @@
+namespace EchoServers.Tests.Protocol;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}
