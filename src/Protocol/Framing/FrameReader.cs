@@ -68,7 +68,7 @@ public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
                 var newline = window.PositionOf((byte)'\n');
                 if (newline is null)
                 {
-                    declared = input.Length;
+                    declared = Math.Min(input.Length, _lineSearchLimit);
                     return input.Length >= _lineSearchLimit ? FrameStatus.TooLarge : FrameStatus.Incomplete;
                 }
 

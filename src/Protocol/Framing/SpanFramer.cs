@@ -59,7 +59,7 @@ public sealed class SpanFramer
                 var newline = window.IndexOf((byte)'\n');
                 if (newline < 0)
                 {
-                    declared = input.Length;
+                    declared = Math.Min(input.Length, _lineSearchLimit);
                     return input.Length >= _lineSearchLimit ? FrameStatus.TooLarge : FrameStatus.Incomplete;
                 }
 
