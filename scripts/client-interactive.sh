@@ -63,7 +63,7 @@ dotnet build src/Client -c Release -v q -nologo >/dev/null
 client="dotnet src/Client/bin/Release/net10.0/echo-client.dll"
 
 start_server
-tmux -L "$tmux_socket" new-session -d -s client -x 100 -y 30 \
+tmux -L "$tmux_socket" new-session -d -s client -c "$PWD" -x 100 -y 30 \
   "PS1='$ ' bash --norc --noprofile"
 keys "$client --port $port; echo \"[exit \$?]\"" Enter
 wait_for "connected to 127.0.0.1:$port (line framing)"

@@ -14,11 +14,14 @@ import sys
 class Echo(socketserver.BaseRequestHandler):
     def handle(self):
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        while True:
-            data = self.request.recv(65536)
-            if not data:
-                return
-            self.request.sendall(data.upper() if UPPER else data)
+        try:
+            while True:
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                self.request.sendall(data.upper() if UPPER else data)
+        except ConnectionResetError:
+            return  # the client left abruptly: its business, not the server's
 
 
 class Server(socketserver.ThreadingTCPServer):

@@ -22,6 +22,48 @@ public sealed class ClientErrorTests
     }
 
     [Fact]
+    public async Task A_server_that_does_not_accept_times_out_the_connect()
+    {
+        // A listener whose accept queue is full drops further SYNs, so the next connect hangs: exactly a
+        // server that is up but not answering, without sending anything off this machine.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            using var fill = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                while (fillers.Count < 16)
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    fillers.Add(socket);
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), fill.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The queue is full: this connect hung, which is the state wanted.
+            }
+
+            Assert.True(fillers.Count < 16, "the accept queue never filled; cannot provoke a connect timeout here");
+            var clock = Stopwatch.StartNew();
+
+            var run = await ClientRun.PipeAsync("a\n", "--port", port.ToString(), "--timeout", "300ms");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal($"cannot connect to 127.0.0.1:{port}: timed out after 300ms\n", run.Stderr);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+        }
+        finally
+        {
+            fillers.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Server_closing_mid_session_prints_what_came_and_exits_non_zero()
     {
         await using var server = FakeEchoServer.Start(new FakeServerScript { CloseAfter = 2 });
