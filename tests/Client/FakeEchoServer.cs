@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 
@@ -135,6 +136,7 @@ internal sealed class FakeEchoServer : IAsyncDisposable
 
                 if (answered == _script.CloseAfter)
                 {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(_script.Farewell), cancellationToken);
                     return;
                 }
             }

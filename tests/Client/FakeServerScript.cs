@@ -19,6 +19,9 @@ internal sealed record FakeServerScript
     /// <summary>After answering this many messages the server closes the connection (mid-session close).</summary>
     public int CloseAfter { get; init; } = int.MaxValue;
 
+    /// <summary>Sent just before the close that <see cref="CloseAfter"/> asks for (e.g. an <c>ERROR: ...</c> line).</summary>
+    public string Farewell { get; init; } = string.Empty;
+
     /// <summary>When set, the first message is answered by a frame with a payload of this many bytes.</summary>
     public int OversizeReply { get; init; }
 

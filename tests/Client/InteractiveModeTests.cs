@@ -64,6 +64,32 @@ public sealed partial class InteractiveModeTests
         Assert.Equal("server closed the connection\n", run.Stderr);
     }
 
+    [Fact]
+    public async Task The_servers_parting_error_line_is_shown_before_the_close()
+    {
+        await using var server = FakeEchoServer.Start(new FakeServerScript { CloseAfter = 1, Farewell = "ERROR: idle timeout\n" });
+        var keys = new ScriptedKeys().Type("ping").Enter();
+
+        var run = await ClientRun.InteractiveAsync(keys, "--port", server.Port.ToString());
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(["ping"], ReplyLine().Matches(run.Stdout).Select(m => m.Groups["text"].Value));
+        Assert.Equal("server error: idle timeout\nserver closed the connection\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_missing_reply_is_reported_after_the_timeout_and_the_prompt_returns()
+    {
+        await using var server = FakeEchoServer.Start(new FakeServerScript { Mute = true });
+        var keys = new ScriptedKeys().Type("anyone?").Enter().Type("/quit").Enter();
+
+        var run = await ClientRun.InteractiveAsync(keys, "--port", server.Port.ToString(), "--timeout", "200ms");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("no reply within 200ms", run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(ReplyLine().Matches(run.Stdout));
+    }
+
     [GeneratedRegex(@"^(?<text>.*)  \(\d+\.\d\d ms\)$", RegexOptions.Multiline)]
     private static partial Regex ReplyLine();
 }

@@ -130,15 +130,16 @@ internal sealed class InteractiveMode(ClientOptions options, ClientConsole conso
             return;
         }
 
-        var (started, _) = _pending.Dequeue();
-        var elapsed = Stopwatch.GetElapsedTime(started, reply.Timestamp);
+        // Nothing pending: a reply nobody asked for, such as the error line of a server closing an idle connection.
+        TimeSpan? elapsed = _pending.TryDequeue(out var sent) ? Stopwatch.GetElapsedTime(sent.Started, reply.Timestamp) : null;
         if (ReplyText.ServerError(options.Framing, reply.Payload) is { } error)
         {
             await console.Stderr.WriteLineAsync($"server error: {error}");
             return;
         }
 
-        await console.Stdout.WriteLineAsync($"{Encoding.UTF8.GetString(reply.Payload)}  ({ReplyText.RoundTrip(elapsed)})");
+        var time = elapsed is { } rtt ? ReplyText.RoundTrip(rtt) : "unsolicited";
+        await console.Stdout.WriteLineAsync($"{Encoding.UTF8.GetString(reply.Payload)}  ({time})");
         await console.Stdout.FlushAsync();
     }
 
@@ -149,6 +150,13 @@ internal sealed class InteractiveMode(ClientOptions options, ClientConsole conso
         _rawDecoder.GetChars(reply.Payload, chars, flush: false);
         _rawReply.Append(chars);
         _rawReceived += reply.Payload.Length;
+        if (_pending.Count == 0)
+        {
+            await console.Stdout.WriteLineAsync($"{_rawReply.ToString().TrimEnd('\n', '\r')}  (unsolicited)");
+            _rawReply.Clear();
+            _rawReceived = 0;
+        }
+
         while (_pending.Count > 0 && _rawReceived >= _pending.Peek().Bytes)
         {
             var (started, bytes) = _pending.Dequeue();
@@ -165,6 +173,12 @@ internal sealed class InteractiveMode(ClientOptions options, ClientConsole conso
     {
         await console.Stdout.WriteLineAsync();
         await console.Stdout.FlushAsync();
+        // What the server sent before closing, often its reason (an ERROR line), comes before the news of the close.
+        while (pump.Replies.TryRead(out var reply))
+        {
+            await ShowAsync(reply);
+        }
+
         await console.Stderr.WriteLineAsync(pump.EndReason);
         return ExitCodes.Failed;
     }
