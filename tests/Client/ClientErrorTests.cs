@@ -76,6 +76,25 @@ public sealed class ClientErrorTests
         Assert.Contains("2 of ", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Server_closing_while_stdin_has_nothing_to_give_still_ends_the_run()
+    {
+        await using var server = FakeEchoServer.Start(new FakeServerScript { CloseAfter = 1 });
+        using var stdin = new StallingReader("first");
+        try
+        {
+            var run = await ClientRun.PipeAsync(stdin, "--port", server.Port.ToString());
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal("first\n", run.Stdout);
+            Assert.Contains("server closed the connection (1 of 1 replies received)", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            stdin.Release();
+        }
+    }
+
     [Theory]
     [InlineData("line", "line too long")]
     [InlineData("length", "frame too large: length prefix 70000 exceeds max frame 65536 bytes")]

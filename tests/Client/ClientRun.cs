@@ -13,6 +13,10 @@ internal sealed record ClientRun(int ExitCode, string Stdout, string Stderr)
     public static Task<ClientRun> PipeAsync(string stdin, params string[] args) =>
         RunAsync(args, new StringReader(stdin), keys: null);
 
+    /// <summary>Pipe mode with a stdin of the caller's making (e.g. one that stalls).</summary>
+    public static Task<ClientRun> PipeAsync(TextReader stdin, params string[] args) =>
+        RunAsync(args, stdin, keys: null);
+
     /// <summary>Terminal mode, driven by <paramref name="keys"/>.</summary>
     public static Task<ClientRun> InteractiveAsync(ScriptedKeys keys, params string[] args) =>
         RunAsync(args, TextReader.Null, keys);

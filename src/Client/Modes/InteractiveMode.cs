@@ -61,9 +61,9 @@ internal sealed class InteractiveMode(ClientOptions options, ClientConsole conso
                 await console.Stdout.WriteLineAsync();
                 return ExitCodes.Ok;
             }
-            catch (ChannelClosedException)
+            catch (InvalidOperationException)
             {
-                // The terminal's key stream ended (the terminal went away): leave as Ctrl+D would.
+                // ChannelClosedException, or the console's own: the terminal's key stream ended (the terminal went away): leave as Ctrl+D would.
                 return ExitCodes.Ok;
             }
 

@@ -70,6 +70,11 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
             await ReportAsync($"interrupted ({Progress()})");
             return ExitCodes.Interrupted;
         }
+        catch (ClientFailure failure)
+        {
+            await ReportAsync($"{failure.Message} ({Progress()})");
+            return ExitCodes.Failed;
+        }
         catch (IOException ex)
         {
             // A send failed: the pump, reading the same broken connection, usually knows better why.
@@ -89,7 +94,8 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
 
     private async Task SendAsync(MessageSender sender, CancellationToken cancellationToken)
     {
-        while (await console.Stdin.ReadLineAsync(cancellationToken) is { } line)
+        using var input = new InputLines(console.Stdin);
+        while (await input.ReadLineAsync(cancellationToken) is { } line)
         {
             var replyBytes = await sender.SendAsync(line, cancellationToken);
             lock (_gate)
