@@ -11,11 +11,11 @@ internal sealed class ClientCommand
 {
     public const string Examples = """
         Examples:
-          echo-client                                   interactive prompt to 127.0.0.1:1688, line framing
-          echo-client --port 17200 --framing length     length-prefixed messages
-          printf 'a\nb\n' | echo-client --port 17200    pipe mode: prints a and b, exits 0
-          seq 100000 | echo-client --port 17200 | wc -l pipe mode with many lines (sent and read concurrently)
-          echo-client --host 127.0.0.1 --port 17200 --framing raw --timeout 2s
+          echo-client                                       interactive prompt to 127.0.0.1:1688, line framing
+          echo-client --port 17200 --framing length         length-prefixed messages
+          printf 'a\nb\n' | echo-client --port 17200        pipe mode: prints a and b, exits 0
+          seq 100000 | echo-client --port 17200 | wc -l     pipe mode, many lines (sent and read concurrently)
+          echo-client --port 17200 --framing raw --timeout 2s
         """;
 
     private readonly Option<string> _host = new("--host")

@@ -48,8 +48,14 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
             }
             else
             {
-                // Not awaited: a read from a real stdin cannot always be interrupted, and the process is leaving.
+                // Replies ended first (the server closed, or broke the protocol); the sender has nothing left to do.
                 await stopSending.CancelAsync();
+                await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (receiving.Exception?.GetBaseException() is { } writeError)
+                {
+                    await ReportAsync($"cannot write replies: {writeError.Message} ({Progress()})");
+                    return ExitCodes.Failed;
+                }
             }
 
             if (IsComplete())
