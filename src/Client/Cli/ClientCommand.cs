@@ -41,7 +41,7 @@ internal sealed class ClientCommand
 
     private readonly Option<string> _timeout = new("--timeout", "-t")
     {
-        Description = "Connect timeout, and how long pipe mode waits for outstanding replies after end of input",
+        Description = "Connect timeout, and the wait for replies (per message at the prompt; after end of input in pipe mode)",
         HelpName = "duration",
         DefaultValueFactory = _ => "5s",
     };
