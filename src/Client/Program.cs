@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using EchoServers.Client.Terminal;
 
@@ -15,6 +16,11 @@ internal static class Program
             e.Cancel = true;
             stop.Cancel();
         };
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
 
         // Pipe mode writes replies in bulk: a buffered stdout flushed by the client, not after every write.
         await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
