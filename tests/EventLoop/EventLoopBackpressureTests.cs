@@ -33,6 +33,7 @@ public sealed class EventLoopBackpressureTests
             sent += await send;
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"sends stalled after {sent:N0} bytes");
         Assert.True(stalled, $"sent {sent} bytes without ever being throttled");
         Assert.True(sent < 32L << 20, $"{sent} bytes went in before sends stalled");
 
