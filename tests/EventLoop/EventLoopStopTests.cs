@@ -42,6 +42,36 @@ public sealed class EventLoopStopTests
     }
 
     [Fact]
+    public async Task Stop_resets_a_peer_that_never_takes_its_replies()
+    {
+        await using var server = await RunningServer.StartAsync();
+        using var slow = await server.ConnectAsync(receiveBufferSize: 16 * 1024);
+        var chunk = new byte[256 * 1024];
+
+        // Fill every buffer between us and the server until a send stalls: the server then holds replies it cannot
+        // send. (The stalled send is left pending; cancelling it would abort our socket.)
+        Task<int>? pending = null;
+        for (var i = 0; i < 256; i++)
+        {
+            pending = slow.Socket.SendAsync(chunk, System.Net.Sockets.SocketFlags.None);
+            if (await Task.WhenAny(pending, Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken)) != pending)
+            {
+                break;
+            }
+        }
+
+        Assert.False(pending!.IsCompleted, "sends never stalled");
+        Assert.Equal(1, server.Metrics.Active);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await server.Server.StopAsync(TimeSpan.Zero, TestContext.Current.CancellationToken).WaitAsync(RunningServer.Timeout, TestContext.Current.CancellationToken);
+
+        // Replies get a grace second after the drain timeout, then the connection is reset.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(5));
+        Assert.Equal(0, server.Metrics.Active);
+    }
+
+    [Fact]
     public async Task Stop_before_start_and_twice_is_harmless()
     {
         await using var metrics = new EchoMetricsScope();
