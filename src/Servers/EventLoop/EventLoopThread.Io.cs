@@ -339,6 +339,7 @@ internal sealed unsafe partial class EventLoopThread
         }
 
         c.Deferred = false;
+        CountBackpressure(c.Interest, 0);
         ReleaseBuffer(c);
 
         // close() also removes the descriptor from the epoll set (we never dup it).

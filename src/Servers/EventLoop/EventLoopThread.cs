@@ -36,6 +36,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     private int _slotCount;
     private int _open;
     private int _lingering;
+    private int _backpressured;
     private long _now;
     private long _nextScan;
     private long _acceptResumeAt;
@@ -88,6 +89,9 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
 
     /// <summary>Connections this loop accepted (tests check that SO_REUSEPORT spreads them).</summary>
     public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
+
+    /// <summary>Connections not being read because their replies wait for EPOLLOUT (tests watch backpressure with it).</summary>
+    public int BackpressuredCount => Volatile.Read(ref _backpressured);
 
     /// <summary>Bytes the loop thread has allocated, sampled after every batch when <see cref="TrackAllocations"/> is on.</summary>
     public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
@@ -295,7 +299,21 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
             return;
         }
 
+        CountBackpressure(c.Interest, events);
         c.Interest = events;
+    }
+
+    private void CountBackpressure(uint before, uint after)
+    {
+        if (before == LinuxConstants.EpollOut)
+        {
+            Volatile.Write(ref _backpressured, _backpressured - 1);
+        }
+
+        if (after == LinuxConstants.EpollOut)
+        {
+            Volatile.Write(ref _backpressured, _backpressured + 1);
+        }
     }
 
     private void CloseListener()
