@@ -50,7 +50,7 @@ internal sealed unsafe partial class EventLoopThread
 
         c.LastActivity = _now;
         var total = start + (int)n;
-        var count = _echoer.Process(buffer, total, out var written, out var consumed, out var failure, out var declared);
+        var count = _echoer.Process(buffer, total, start, out var written, out var consumed, out var failure, out var declared);
         if (count > 0)
         {
             _settings.Metrics.OnEchoed(count, consumed, written);

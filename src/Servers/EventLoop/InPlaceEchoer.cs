@@ -17,6 +17,7 @@ internal sealed class InPlaceEchoer
     private readonly TransformKind _transform;
     private readonly WorkSpec _work;
     private readonly bool _cpuWork;
+    private readonly int _lineSearchLimit;
 
     public InPlaceEchoer(ProtocolOptions options)
     {
@@ -24,6 +25,7 @@ internal sealed class InPlaceEchoer
         _transform = options.Transform;
         _work = options.Work;
         _cpuWork = !options.Work.IsNone && options.Work.Kind == WorkKind.Cpu;
+        _lineSearchLimit = options.MaxFrame + ProtocolLimits.MaxLineTerminatorSize;
     }
 
     public FramingKind Framing => _framer.Framing;
@@ -33,14 +35,24 @@ internal sealed class InPlaceEchoer
     /// <summary>
     /// Parses every complete frame in <c>buffer[..length]</c> and writes the replies to <c>buffer[..written]</c>.
     /// Returns the frames answered; <paramref name="consumed"/> is where the unparsed rest (a partial frame) starts.
+    /// <paramref name="carried"/> bytes at the start are a partial frame kept from earlier reads.
     /// </summary>
-    public int Process(Span<byte> buffer, int length, out int written, out int consumed, out FrameStatus failure, out long declared)
+    public int Process(Span<byte> buffer, int length, int carried, out int written, out int consumed, out FrameStatus failure, out long declared)
     {
         var w = 0;
         var p = 0;
         var count = 0;
         failure = FrameStatus.Incomplete;
         declared = 0;
+        if (carried > 0 && _framer.Framing == FramingKind.Line && length < _lineSearchLimit && buffer[carried..length].IndexOf((byte)'\n') < 0)
+        {
+            // A carried partial line holds no newline (or it would have been a frame), so only the new bytes need
+            // looking at: a line trickling in byte by byte costs O(bytes), not a rescan of the whole line per read.
+            written = 0;
+            consumed = 0;
+            return 0;
+        }
+
         while (p < length)
         {
             var status = _framer.TryParse(buffer[p..length], out var frame, out declared);
