@@ -75,8 +75,17 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
 
         _events = (byte*)NativeMemory.Alloc((nuint)(LoopSettings.MaxEvents * EpollEvent.Size));
         _scratch = (byte*)NativeMemory.AlignedAlloc(LoopSettings.ReadSize, 64);
-        Register(_eventFd, LinuxConstants.EpollIn, WakeToken);
-        Register(_listenerFd, LinuxConstants.EpollIn, ListenerToken);
+        try
+        {
+            Register(_eventFd, LinuxConstants.EpollIn, WakeToken);
+            Register(_listenerFd, LinuxConstants.EpollIn, ListenerToken);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
         _listening = true;
         _thread = new Thread(Run) { IsBackground = true, Name = $"eventloop-{index}" };
     }
