@@ -1,0 +1,86 @@
+namespace EchoServers.Servers.EventLoop;
+
+/// <summary>
+/// One accepted socket's state, owned by one loop thread (no locks). Objects live in the loop's slot table and are
+/// reused for later connections, so accepting allocates nothing once the table has grown.
+/// A connection without pending output and without a partial frame holds no buffer at all: reads go into the loop's
+/// shared buffer and are written straight back, as in the C reference. Only when a write is partial, a frame is split
+/// across reads, or a reply is deferred (io work) does it rent <see cref="Buffer"/>, which holds the pending output
+/// at [<see cref="OutStart"/>, <see cref="OutEnd"/>) followed by the partial frame at [<see cref="InStart"/>,
+/// <see cref="InEnd"/>).
+/// </summary>
+internal sealed class Connection
+{
+    public Connection(int slot) => Slot = slot;
+
+    /// <summary>Index in the loop's slot table; stable for the object's life.</summary>
+    public int Slot { get; }
+
+    /// <summary>Bumped on every reuse, so a stale epoll event for an earlier occupant of the slot is ignored.</summary>
+    public uint Generation { get; private set; }
+
+    public int Fd { get; private set; } = -1;
+
+    /// <summary>The events currently registered with epoll (to skip redundant epoll_ctl calls).</summary>
+    public uint Interest { get; set; }
+
+    public byte[]? Buffer { get; set; }
+
+    public int OutStart { get; set; }
+
+    public int OutEnd { get; set; }
+
+    public int InStart { get; set; }
+
+    public int InEnd { get; set; }
+
+    /// <summary>Stopwatch timestamp of the last read that returned data (idle timeout).</summary>
+    public long LastActivity { get; set; }
+
+    /// <summary>The peer sent FIN: once the pending output is written, shut down and close.</summary>
+    public bool PeerClosed { get; set; }
+
+    /// <summary>The server decided to close (protocol error, stop): once the pending output is written, shut down.</summary>
+    public bool CloseAfterFlush { get; set; }
+
+    /// <summary>Write side shut down after a protocol error; reading and discarding until the peer's FIN or <see cref="LingerDeadline"/>.</summary>
+    public bool Lingering { get; set; }
+
+    public long LingerDeadline { get; set; }
+
+    /// <summary>Replies held back until <see cref="DeferredUntil"/> (simulated io work); not reading meanwhile.</summary>
+    public bool Deferred { get; set; }
+
+    public long DeferredUntil { get; set; }
+
+    public bool IsOpen => Fd >= 0;
+
+    public bool HasPendingOutput => OutEnd > OutStart;
+
+    public bool HasPartialInput => InEnd > InStart;
+
+    /// <summary>The epoll data word: slot and generation.</summary>
+    public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
+
+    public static int SlotOf(ulong token) => (int)(uint)token;
+
+    public static uint GenerationOf(ulong token) => (uint)(token >> 32);
+
+    public void Open(int fd, long now)
+    {
+        Generation++;
+        Fd = fd;
+        Interest = 0;
+        LastActivity = now;
+        OutStart = OutEnd = InStart = InEnd = 0;
+        PeerClosed = CloseAfterFlush = Lingering = Deferred = false;
+    }
+
+    /// <summary>Marks the slot free; the caller has closed the descriptor and returned the buffer.</summary>
+    public void Reset()
+    {
+        Fd = -1;
+        Buffer = null;
+        OutStart = OutEnd = InStart = InEnd = 0;
+    }
+}

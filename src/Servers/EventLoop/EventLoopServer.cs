@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
+using EchoServers.Servers.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.EventLoop;
+
+/// <summary>
+/// The event-loop model: <see cref="ServerOptions.Loops"/> dedicated threads, each running Linux epoll over its own
+/// SO_REUSEPORT listener and the non-blocking sockets it accepted. See docs/eventloop.md.
+/// </summary>
+public sealed class EventLoopServer : IEchoServer
+{
+    private readonly ServerOptions _options;
+    private readonly EchoMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private EventLoopThread[] _loops = [];
+    private IPEndPoint? _localEndPoint;
+    private int _state;
+    private Task? _stopped;
+
+    public EventLoopServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Loops, 1, nameof(options.Loops));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
+        _options = options;
+        _metrics = metrics;
+        _logger = loggerFactory.CreateLogger<EventLoopServer>();
+    }
+
+    /// <inheritdoc/>
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("the server has not been started");
+
+    /// <summary>The loops, for tests (accept counts, allocation sampling).</summary>
+    internal IReadOnlyList<EventLoopThread> Loops => _loops;
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException(
+                $"the eventloop model needs Linux epoll and this is {RuntimeInformation.OSDescription}; use --model async or kestrel here");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("the server was already started");
+        }
+
+        var listeners = ReusePortListeners.Bind(_options);
+        var settings = new LoopSettings(_options, _metrics, _logger);
+        var loops = new EventLoopThread[listeners.Length];
+        try
+        {
+            for (var i = 0; i < loops.Length; i++)
+            {
+                loops[i] = new EventLoopThread(i, listeners[i], settings);
+            }
+        }
+        catch
+        {
+            foreach (var loop in loops)
+            {
+                loop?.Dispose();
+            }
+
+            foreach (var listener in listeners)
+            {
+                listener.Dispose();
+            }
+
+            throw;
+        }
+
+        _loops = loops;
+        _localEndPoint = (IPEndPoint)listeners[0].LocalEndPoint!;
+        foreach (var loop in loops)
+        {
+            loop.Start();
+        }
+
+        await Task.WhenAll(loops.Select(l => l.Started)).WaitAsync(cancellationToken);
+        EventLoopLog.Started(_logger, loops.Length, _localEndPoint.ToString());
+    }
+
+    /// <inheritdoc/>
+    public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _stopped ??= StopCoreAsync(drainTimeout, cancellationToken);
+            return _stopped;
+        }
+    }
+
+    private async Task StopCoreAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + LoopSettings.ToTicks(drainTimeout);
+        foreach (var loop in _loops)
+        {
+            loop.RequestStop(deadline);
+        }
+
+        var all = Task.WhenAll(_loops.Select(l => l.Completed));
+        try
+        {
+            await all.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Out of patience: reset whatever is left. The loops exit right after.
+            foreach (var loop in _loops)
+            {
+                loop.RequestAbort();
+            }
+
+            await all;
+        }
+
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _state) == 0)
+        {
+            Interlocked.Exchange(ref _state, 2);
+            return;
+        }
+
+        await StopAsync(TimeSpan.Zero, CancellationToken.None);
+    }
+}

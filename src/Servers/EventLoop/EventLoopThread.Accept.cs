@@ -1,0 +1,123 @@
+using System.Runtime.InteropServices;
+using EchoServers.Protocol.Framing;
+using EchoServers.Servers.EventLoop.Interop;
+
+namespace EchoServers.Servers.EventLoop;
+
+/// <summary>Accepting: raw accept4, TCP_NODELAY, the connection limit, and backing off when descriptors run out.</summary>
+internal sealed unsafe partial class EventLoopThread
+{
+    private void AcceptBatch()
+    {
+        for (var i = 0; i < LoopSettings.AcceptBatch && _listening; i++)
+        {
+            var fd = LibC.Accept4(_listenerFd, null, null, LinuxConstants.SockNonBlock | LinuxConstants.SockCloexec);
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno is Errno.EINTR or Errno.ECONNABORTED)
+                {
+                    continue;
+                }
+
+                if (errno != Errno.EAGAIN)
+                {
+                    PauseAccepting(errno);
+                }
+
+                return;
+            }
+
+            if (!_settings.Limit.TryAcquire())
+            {
+                Reject(fd);
+                continue;
+            }
+
+            var one = 1;
+            LibC.SetSockOpt(fd, LinuxConstants.IpProtoTcp, LinuxConstants.TcpNoDelay, &one, sizeof(int));
+            var c = AllocateSlot();
+            c.Open(fd, _now);
+            var error = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, fd, LinuxConstants.EpollIn, c.Token);
+            if (error != 0)
+            {
+                EventLoopLog.SyscallFailed(_settings.Logger, _index, error, "epoll_ctl(ADD)");
+                LibC.Close(fd);
+                c.Reset();
+                FreeSlot(c.Slot);
+                _settings.Limit.Release();
+                continue;
+            }
+
+            c.Interest = LinuxConstants.EpollIn;
+            _open++;
+            Interlocked.Increment(ref _acceptedCount);
+            _settings.Metrics.ConnectionOpened();
+        }
+    }
+
+    /// <summary>Over --max-connections: say why (line framing), then close at once.</summary>
+    private void Reject(int fd)
+    {
+        _settings.Metrics.ConnectionRejected();
+        if (_settings.Framing == FramingKind.Line)
+        {
+            // A fresh socket's send buffer is empty, so this short line is taken whole or the peer is already gone.
+            fixed (byte* line = _settings.RejectLine)
+            {
+                LibC.Send(fd, line, (nuint)_settings.RejectLine.Length, LinuxConstants.MsgNoSignal);
+            }
+        }
+
+        LibC.Shutdown(fd, LinuxConstants.ShutWr);
+        LibC.Close(fd);
+        if (_settings.Warnings.ShouldLog(WarningCause.Rejected, out var suppressed))
+        {
+            EventLoopLog.Rejected(_settings.Logger, $"over the connection limit ({_settings.Limit.Max})", suppressed);
+        }
+    }
+
+    /// <summary>
+    /// EMFILE and friends leave the pending connection in the backlog, so a level-triggered listener would report it
+    /// again at once and spin the loop at 100 % CPU. Stop watching the listener for a while instead; connections
+    /// closing meanwhile free descriptors.
+    /// </summary>
+    private void PauseAccepting(int errno)
+    {
+        EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, 0, ListenerToken);
+        _acceptResumeAt = _now + LoopSettings.ToTicks(LoopSettings.AcceptPause);
+        if (_settings.Warnings.ShouldLog(WarningCause.AcceptExhausted, out var suppressed))
+        {
+            EventLoopLog.AcceptExhausted(_settings.Logger, errno, (int)LoopSettings.AcceptPause.TotalMilliseconds, suppressed);
+        }
+    }
+
+    private void ResumeAccepting()
+    {
+        _acceptResumeAt = 0;
+        if (_listening)
+        {
+            EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, LinuxConstants.EpollIn, ListenerToken);
+        }
+    }
+
+    private Connection AllocateSlot()
+    {
+        if (_freeCount > 0)
+        {
+            return _slots[_freeSlots[--_freeCount]];
+        }
+
+        if (_slotCount == _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+            Array.Resize(ref _freeSlots, _slots.Length);
+        }
+
+        var c = new Connection(_slotCount);
+        _slots[_slotCount++] = c;
+        return c;
+    }
+
+    private void FreeSlot(int slot) => _freeSlots[_freeCount++] = slot;
+}

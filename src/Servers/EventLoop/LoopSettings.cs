@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Session;
+using EchoServers.Protocol.Work;
+using EchoServers.Servers.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.EventLoop;
+
+/// <summary>What every loop of one server shares: options turned into ready-to-use values, metrics, limits, logging.</summary>
+internal sealed class LoopSettings
+{
+    /// <summary>One read takes at most this much, like the C reference's buffer.</summary>
+    public const int ReadSize = 64 * 1024;
+
+    /// <summary>epoll_wait returns up to this many events per call.</summary>
+    public const int MaxEvents = 512;
+
+    /// <summary>Accepts per listener readiness event, so a connect storm cannot starve served connections.</summary>
+    public const int AcceptBatch = 64;
+
+    public LoopSettings(ServerOptions options, EchoMetrics metrics, ILogger logger)
+    {
+        Options = options;
+        Metrics = metrics;
+        Logger = logger;
+        Echoer = new InPlaceEchoer(options.Protocol);
+        Limit = new ConnectionLimit(options.MaxConnections);
+        Framing = options.Protocol.Framing;
+
+        // Holds a partial frame of up to max-frame + prefix/terminator plus room to read the rest of it, and
+        // (being at least ReadSize) everything one read into the shared buffer can leave behind.
+        ConnectionBufferSize = Math.Max(ReadSize, options.Protocol.MaxFrame + ProtocolLimits.LengthPrefixSize + ProtocolLimits.MaxLineTerminatorSize + 2);
+        var work = options.Protocol.Work;
+        IoWorkTicks = !work.IsNone && work.Kind == WorkKind.Io ? ToTicks(work.Duration) : 0;
+        IdleTicks = ToTicks(options.Protocol.IdleTimeout);
+        ScanTicks = IdleTicks > 0 ? Math.Clamp(IdleTicks / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
+        RejectLine = ErrorLine.For($"too many connections (max {options.MaxConnections})");
+    }
+
+    /// <summary>After a protocol error the write side is shut and input discarded for this long, so the error line is not lost to a reset.</summary>
+    public static long LingerTicks { get; } = ToTicks(TimeSpan.FromSeconds(2));
+
+    /// <summary>After the drain timeout, connections still owed replies get this long to take them before being reset.</summary>
+    public static long AbortGraceTicks { get; } = ToTicks(TimeSpan.FromSeconds(1));
+
+    /// <summary>How long accepting pauses when descriptors or memory run out (instead of spinning on EMFILE).</summary>
+    public static TimeSpan AcceptPause { get; } = TimeSpan.FromMilliseconds(50);
+
+    public ServerOptions Options { get; }
+
+    public EchoMetrics Metrics { get; }
+
+    public ILogger Logger { get; }
+
+    public InPlaceEchoer Echoer { get; }
+
+    public ConnectionLimit Limit { get; }
+
+    public WarningLimiter Warnings { get; } = new();
+
+    public FramingKind Framing { get; }
+
+    public int ConnectionBufferSize { get; }
+
+    /// <summary>Stopwatch ticks each frame's reply is deferred by (io work); 0 = none.</summary>
+    public long IoWorkTicks { get; }
+
+    public long IdleTicks { get; }
+
+    public long ScanTicks { get; }
+
+    public byte[] RejectLine { get; }
+
+    public static long ToTicks(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * Stopwatch.Frequency);
+}
