@@ -50,6 +50,7 @@ public abstract class ServerSurvivalTests
         var connected = await ConnectionFloods.ConnectResetFloodAsync(server.LocalEndPoint, 300, Ct, first).WaitAsync(Window, Ct);
 
         Assert.Equal(300, connected);
+        Figure.Report($"{connected} connect+reset");
         await EchoProbe.AssertEchoesAsync(server.LocalEndPoint, framing, Ct);
     }
 
@@ -155,6 +156,7 @@ public abstract class ServerSurvivalTests
 
         Assert.NotEqual(PeerEnd.StillOpen, outcome.End);
         Assert.StartsWith(ErrorLine.Prefix, Encoding.UTF8.GetString(outcome.Head));
+        Figure.Report($"closed ({outcome.End}) after {outcome.Elapsed.TotalMilliseconds:F0} ms");
         await EchoProbe.AssertEchoesAsync(server.LocalEndPoint, FramingKind.Line, Ct);
     }
 
@@ -162,10 +164,11 @@ public abstract class ServerSurvivalTests
     public async Task Slowloris_crowd_does_not_starve_a_well_behaved_client()
     {
         await using var server = await StartAsync(FramingKind.Line);
-        using var attack = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var crowd = Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            SlowClients.SlowlorisAsync(server.LocalEndPoint, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1500), attack.Token)));
+        var inPlace = Enumerable.Range(0, 20).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var crowd = Task.WhenAll(inPlace.Select(started =>
+            SlowClients.SlowlorisAsync(server.LocalEndPoint, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1500), Ct, started: started)));
+        await Task.WhenAll(inPlace.Select(s => s.Task)).WaitAsync(Window, Ct);
         for (var i = 0; i < 3; i++)
         {
             await EchoProbe.AssertEchoesAsync(server.LocalEndPoint, FramingKind.Line, Ct, payloadBytes: 8 * 1024);
@@ -193,6 +196,7 @@ public abstract class ServerSurvivalTests
         var freed = await dribbler;
         Assert.NotEqual(PeerEnd.StillOpen, freed.End);
         Assert.Equal(1, freed.BytesSent);
+        Figure.Report($"last idler freed after {crowd.LastClosedAfter.TotalMilliseconds:F0} ms (idle timeout {idle.TotalMilliseconds:F0} ms)");
     }
 
     [Fact]
@@ -210,7 +214,7 @@ public abstract class ServerSurvivalTests
         // Stated bound: socket buffers on both sides plus the server's own, far below the cap (loopback autotuning
         // lets each kernel buffer grow to a few MiB). An unbounded server would take the whole cap.
         Assert.True(outcome.BytesAccepted < 64L * 1024 * 1024, $"{outcome.BytesAccepted} bytes taken before the send stalled");
-        TestContext.Current.SendDiagnosticMessage($"slow reader: {outcome.BytesAccepted} bytes accepted before stalling (client buffers {outcome.ClientBuffers})");
+        Figure.Report($"{outcome.BytesAccepted / 1024} KiB taken before stall (client buffers {outcome.ClientBuffers / 1024} KiB)");
     }
 
     [Theory]
@@ -237,6 +241,7 @@ public abstract class ServerSurvivalTests
         var broken = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => EchoProbe.ExchangeAsync(proxy.EndPoint, EchoProbe.RandomWire(framing, 32 * 1024), Ct)));
 
         Assert.All(broken, r => Assert.NotNull(r.Error));
+        Figure.Report($"{broken.Length} connections reset mid-stream");
         await EchoProbe.AssertEchoesAsync(server.LocalEndPoint, framing, Ct);
     }
 }

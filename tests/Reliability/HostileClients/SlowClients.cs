@@ -13,8 +13,24 @@ public static class SlowClients
     /// Slowloris: sends one byte every <paramref name="interval"/> (cycling through <paramref name="dribble"/>,
     /// default letters without a newline: a frame that never ends) for up to <paramref name="duration"/>, and
     /// stops as soon as the server closes the connection (<see cref="PeerEnd.Closed"/> or Reset: freed).
+    /// <paramref name="started"/>, when given, completes once connected and the first byte is sent (or on failure),
+    /// so a test can run its probes while the whole crowd is in place.
     /// </summary>
-    public static async Task<HostileOutcome> SlowlorisAsync(IPEndPoint endPoint, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken, ReadOnlyMemory<byte> dribble = default)
+    public static async Task<HostileOutcome> SlowlorisAsync(
+        IPEndPoint endPoint, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken, ReadOnlyMemory<byte> dribble = default, TaskCompletionSource? started = null)
+    {
+        try
+        {
+            return await DribbleAsync(endPoint, interval, duration, dribble, started, cancellationToken);
+        }
+        finally
+        {
+            started?.TrySetResult();
+        }
+    }
+
+    private static async Task<HostileOutcome> DribbleAsync(
+        IPEndPoint endPoint, TimeSpan interval, TimeSpan duration, ReadOnlyMemory<byte> dribble, TaskCompletionSource? firstSent, CancellationToken cancellationToken)
     {
         if (dribble.IsEmpty)
         {
@@ -32,6 +48,7 @@ public static class SlowClients
             while (!reading.IsCompleted)
             {
                 sent += await socket.SendAsync(dribble.Slice((int)(sent % dribble.Length), 1), SocketFlags.None, window.Token);
+                firstSent?.TrySetResult();
 
                 // The pause is the attack, not synchronisation; the server closing ends it early.
                 await Task.WhenAny(reading, Task.Delay(interval, window.Token));

@@ -104,6 +104,9 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when every connection open now has ended (both directions pumped to the end).</summary>
+    public Task WhenConnectionsClosed() => Task.WhenAll(_connections.Values);
+
     /// <summary>Stops accepting, resets what is still open, and waits for every pump to end.</summary>
     public async ValueTask DisposeAsync()
     {
