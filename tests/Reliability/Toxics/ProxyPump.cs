@@ -60,6 +60,12 @@ internal sealed class ProxyPump : IToxicLink
         {
             // Sockets closed under a pending operation by the abort.
         }
+        catch
+        {
+            // Anything unexpected: the other direction must not hang on; the proxy's owner sees the exception.
+            _connection.Abort();
+            throw;
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
