@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -58,34 +59,47 @@ public static class ConnectionFloods
         HostileSocket.SendAndObserveAsync(endPoint, wire, halfClose: true, window, cancellationToken);
 
     /// <summary>
-    /// Sends a whole frame and then half of another (a 1,000-byte payload for <paramref name="framing"/>), and
-    /// disconnects: with a reset when <paramref name="reset"/>, else with a FIN. Returns the bytes sent.
+    /// Sends a whole frame and reads its echo (so the server is surely serving this connection), then half of a
+    /// 1,000-byte frame for <paramref name="framing"/>, and disconnects. With <paramref name="reset"/> it resets at
+    /// once (<see cref="PeerEnd.StillOpen"/>: we ended it); otherwise it sends a FIN and waits up to
+    /// <paramref name="window"/> for the server to close too (<see cref="PeerEnd.Closed"/>), which proves the
+    /// server has dealt with the cut frame before the caller goes on.
     /// </summary>
-    public static async Task<int> MidFrameDisconnectAsync(IPEndPoint endPoint, FramingKind framing, bool reset, CancellationToken cancellationToken)
+    public static async Task<HostileOutcome> MidFrameDisconnectAsync(IPEndPoint endPoint, FramingKind framing, bool reset, TimeSpan window, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var framer = new SpanFramer(framing);
         var whole = framer.Encode("whole"u8);
-        var cut = framer.Encode(Letters(1000));
-        var wire = whole.Concat(cut.Take(cut.Length / 2)).ToArray();
-        var socket = await HostileSocket.ConnectAsync(endPoint, cancellationToken);
-        try
+        var cut = framer.Encode(Letters(1000)).AsMemory(0, 500);
+        using var socket = await HostileSocket.ConnectAsync(endPoint, cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(window);
+
+        await socket.SendAsync(whole, SocketFlags.None, deadline.Token);
+        var echo = new byte[whole.Length];
+        for (var got = 0; got < echo.Length;)
         {
-            await socket.SendAsync(wire, SocketFlags.None, cancellationToken);
-        }
-        finally
-        {
-            if (reset)
+            var read = await socket.ReceiveAsync(echo.AsMemory(got), SocketFlags.None, deadline.Token);
+            if (read == 0)
             {
-                HostileSocket.Reset(socket);
+                throw new IOException("the server closed before echoing a legal frame");
             }
-            else
-            {
-                socket.Shutdown(SocketShutdown.Both);
-                socket.Dispose();
-            }
+
+            got += read;
         }
 
-        return wire.Length;
+        await socket.SendAsync(cut, SocketFlags.None, deadline.Token);
+        var sent = whole.Length + cut.Length;
+        if (reset)
+        {
+            HostileSocket.Reset(socket);
+            return new HostileOutcome(PeerEnd.StillOpen, sent, echo.Length, echo, Stopwatch.GetElapsedTime(started));
+        }
+
+        socket.Shutdown(SocketShutdown.Send);
+        var (end, received, _) = await HostileSocket.ReadUntilEndAsync(socket, deadline.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new HostileOutcome(end, sent, echo.Length + received, echo, Stopwatch.GetElapsedTime(started));
     }
 
     internal static byte[] Letters(int count)
