@@ -15,6 +15,8 @@ def model_of(class_name: str) -> str:
     short = class_name.rsplit(".", 1)[-1]
     if short == "FaultProxyTests":
         return "proxy"
+    if short in ("ProcessEchoServerTests", "ProcSampleTests"):
+        return "tools"
     match = re.match(r"(.+?)(EchoServer)?SurvivalTests$", short)
     return match.group(1).lower() if match else short
 
