@@ -1,0 +1,69 @@
+"""Prints one line per reliability case from TRX files: case, model, pass/fail, figure (and a Markdown table with --markdown).
+
+The model is read from the test class: <Model>SurvivalTests -> model, FaultProxyTests -> proxy. The figure is the
+line a test wrote as 'figure: ...' (tests/Reliability/Figure.cs); without one, the test's duration stands in.
+"""
+import pathlib
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+
+
+def model_of(class_name: str) -> str:
+    short = class_name.rsplit(".", 1)[-1]
+    if short == "FaultProxyTests":
+        return "proxy"
+    if short in ("ProcessEchoServerTests", "ProcSampleTests"):
+        return "tools"
+    match = re.match(r"(.+?)(EchoServer)?SurvivalTests$", short)
+    return match.group(1).lower() if match else short
+
+
+def duration_ms(text: str) -> str:
+    match = re.match(r"(\d+):(\d+):(\d+(?:\.\d+)?)", text)
+    if not match:
+        return text
+    hours, minutes, seconds = match.groups()
+    return f"{(int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000:.0f} ms"
+
+
+def rows(folder: str):
+    for trx in sorted(pathlib.Path(folder).rglob("*.trx")):
+        root = ET.parse(trx).getroot()
+        classes = {d.get("id"): d.find("t:TestMethod", NS).get("className", "")
+                   for d in root.iterfind(".//t:UnitTest", NS)}
+        for result in root.iterfind(".//t:UnitTestResult", NS):
+            name = result.get("testName", "?")
+            case = name.rsplit(".", 1)[-1] if "(" not in name else name.split("(")[0].rsplit(".", 1)[-1] + "(" + name.split("(", 1)[1]
+            outcome = {"Passed": "pass", "Failed": "FAIL"}.get(result.get("outcome", ""), "skip")
+            out = result.findtext("t:Output/t:StdOut", default="", namespaces=NS) or ""
+            figures = [line.split("figure: ", 1)[1].strip() for line in out.splitlines() if "figure: " in line]
+            figure = figures[-1] if figures else duration_ms(result.get("duration", ""))
+            if outcome == "FAIL":
+                message = result.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=NS) or ""
+                figure = message.strip().splitlines()[0][:160] if message.strip() else figure
+            yield case, model_of(classes.get(result.get("testId"), "")), outcome, figure
+
+
+def main() -> int:
+    folder = sys.argv[1]
+    markdown = "--markdown" in sys.argv
+    table = sorted(rows(folder), key=lambda r: (r[1], r[0]))
+    if markdown:
+        print("| case | model | result | figure |")
+        print("|---|---|---|---|")
+    for case, model, outcome, figure in table:
+        if markdown:
+            print(f"| {case} | {model} | {outcome} | {figure} |")
+        else:
+            print(f"{case:<90} {model:<10} {outcome:<5} {figure}")
+    failed = sum(1 for r in table if r[2] == "FAIL")
+    if not markdown:
+        print(f"{len(table) - failed} passed, {failed} failed")
+    return 1 if failed or not table else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
