@@ -1,0 +1,23 @@
+namespace EchoServers.Servers.Hosting;
+
+/// <summary>Per-connection events that are normal on a busy server: counted and logged as one line per interval.</summary>
+public enum ConnectionEvent
+{
+    /// <summary>The peer reset the connection or it broke (ECONNRESET, EPIPE).</summary>
+    Reset,
+
+    /// <summary>Closed after the idle timeout.</summary>
+    IdleTimeout,
+
+    /// <summary>Refused: --max-connections reached.</summary>
+    RefusedLimit,
+
+    /// <summary>Refused: the pool's waiting queue was full.</summary>
+    RefusedQueueFull,
+
+    /// <summary>Aborted when the server stopped and the connection did not close in time.</summary>
+    AbortedOnStop,
+
+    /// <summary>Ended by an unexpected error (logged at Warning, without the stack trace at Information).</summary>
+    Failed,
+}
