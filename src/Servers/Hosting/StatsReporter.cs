@@ -36,6 +36,12 @@ public sealed partial class StatsReporter : IDisposable
         lock (_gate)
         {
             var now = _metrics.Snapshot();
+            if (now == _last && now.Active == 0)
+            {
+                // Nothing happened and nobody is connected: an idle server keeps its log quiet.
+                return;
+            }
+
             var timestamp = Environment.TickCount64;
             var seconds = Math.Max(0.001, (timestamp - _lastTimestamp) / 1000.0);
             var bytesIn = FormatBytes((now.BytesIn - _last.BytesIn) / seconds);
