@@ -11,8 +11,10 @@ namespace EchoServers.Servers.Async;
 /// <see cref="SocketConnection"/> (socket ⇄ pipes pump + the shared session). No thread per connection: a
 /// connection waiting for data costs a pending receive, not a thread.
 /// </summary>
-internal sealed partial class AsyncServer : IEchoServer
+internal sealed class AsyncServer : IEchoServer
 {
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly ServerContext _context;
     private readonly PipeSession _session;
     private readonly ActiveConnections<SocketConnection> _connections = new();
@@ -89,7 +91,9 @@ internal sealed partial class AsyncServer : IEchoServer
             }
             catch (SocketException ex)
             {
-                LogAcceptFailed(_context.Logger, ex.SocketErrorCode, ex.Message);
+                // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
+                _context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
+                await Task.Delay(AcceptRetryDelay);
                 continue;
             }
 
@@ -123,6 +127,4 @@ internal sealed partial class AsyncServer : IEchoServer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed ({Error}): {Reason}")]
-    private static partial void LogAcceptFailed(ILogger logger, SocketError error, string reason);
 }

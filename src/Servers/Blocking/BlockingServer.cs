@@ -10,8 +10,10 @@ namespace EchoServers.Servers.Blocking;
 /// and the stop sequence (stop accepting → drain → ask to close → abort). Subclasses decide which thread serves
 /// an accepted socket.
 /// </summary>
-internal abstract partial class BlockingServer : IEchoServer
+internal abstract class BlockingServer : IEchoServer
 {
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly TaskCompletionSource _acceptLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
@@ -150,8 +152,9 @@ internal abstract partial class BlockingServer : IEchoServer
                 }
                 catch (SocketException ex)
                 {
-                    // E.g. EMFILE: the server keeps going; the connection waits in the backlog.
-                    LogAcceptFailed(Context.Logger, ex.SocketErrorCode, ex.Message);
+                    // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
+                    Context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
+                    Thread.Sleep(AcceptRetryDelay);
                     continue;
                 }
 
@@ -173,6 +176,4 @@ internal abstract partial class BlockingServer : IEchoServer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "accept failed ({Error}): {Reason}")]
-    private static partial void LogAcceptFailed(ILogger logger, SocketError error, string reason);
 }

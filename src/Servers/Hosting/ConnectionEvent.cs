@@ -18,6 +18,9 @@ public enum ConnectionEvent
     /// <summary>Aborted when the server stopped and the connection did not close in time.</summary>
     AbortedOnStop,
 
+    /// <summary>accept() failed (e.g. EMFILE: out of file descriptors); the listener keeps going after a short pause.</summary>
+    AcceptFailed,
+
     /// <summary>Ended by an unexpected error (logged at Warning, without the stack trace at Information).</summary>
     Failed,
 }

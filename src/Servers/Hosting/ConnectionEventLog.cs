@@ -63,7 +63,12 @@ public sealed partial class ConnectionEventLog : IDisposable
         {
             var count = Interlocked.Exchange(ref _counts[(int)connectionEvent], 0);
             var what = Describe(connectionEvent);
-            if (count > 0)
+            if (count > 0 && connectionEvent is ConnectionEvent.AcceptFailed or ConnectionEvent.Failed)
+            {
+                // Not part of normal traffic: worth a Warning (still one line per interval).
+                LogSummaryWarning(_logger, count, what, seconds);
+            }
+            else if (count > 0)
             {
                 LogSummary(_logger, count, what, seconds);
             }
@@ -94,11 +99,15 @@ public sealed partial class ConnectionEventLog : IDisposable
         ConnectionEvent.RefusedLimit => "refused (--max-connections reached)",
         ConnectionEvent.RefusedQueueFull => "refused (pool queue full)",
         ConnectionEvent.AbortedOnStop => "aborted on stop (did not close within the drain timeout)",
+        ConnectionEvent.AcceptFailed => "could not be accepted (accept failed, e.g. out of file descriptors)",
         _ => "failed unexpectedly (see Debug log)",
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} connections {What} in the last {Interval}")]
     private static partial void LogSummary(ILogger logger, long count, string what, string interval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connections {What} in the last {Interval}")]
+    private static partial void LogSummaryWarning(ILogger logger, long count, string what, string interval);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "protocol error from {Peer}: {Error}; connection closed")]
     private static partial void LogProtocolError(ILogger logger, EndPoint? peer, string error);
