@@ -59,7 +59,8 @@ internal abstract class BlockingServer : IEchoServer
         _listener?.Dispose();
         if (_listener is not null)
         {
-            await _acceptLoopDone.Task.WaitAsync(ServerContext.CloseGrace, cancellationToken).ConfigureAwait(false);
+            // Bounded: a stuck accept thread (it is a background thread) must not hang the stop.
+            await Task.WhenAny(_acceptLoopDone.Task, Task.Delay(ServerContext.CloseGrace, cancellationToken));
         }
 
         OnStopping();

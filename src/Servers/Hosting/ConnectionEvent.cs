@@ -15,6 +15,9 @@ public enum ConnectionEvent
     /// <summary>Refused: the pool's waiting queue was full.</summary>
     RefusedQueueFull,
 
+    /// <summary>Refused because the server is stopping (pool: still waiting in the queue; Kestrel: arrived during the drain).</summary>
+    RefusedStopping,
+
     /// <summary>Aborted when the server stopped and the connection did not close in time.</summary>
     AbortedOnStop,
 

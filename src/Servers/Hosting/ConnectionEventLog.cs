@@ -98,6 +98,7 @@ public sealed partial class ConnectionEventLog : IDisposable
         ConnectionEvent.IdleTimeout => "closed after the idle timeout",
         ConnectionEvent.RefusedLimit => "refused (--max-connections reached)",
         ConnectionEvent.RefusedQueueFull => "refused (pool queue full)",
+        ConnectionEvent.RefusedStopping => "refused (server stopping)",
         ConnectionEvent.AbortedOnStop => "aborted on stop (did not close within the drain timeout)",
         ConnectionEvent.AcceptFailed => "could not be accepted (accept failed, e.g. out of file descriptors)",
         _ => "failed unexpectedly (see Debug log)",

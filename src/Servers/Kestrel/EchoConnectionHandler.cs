@@ -19,13 +19,13 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         var context = state.Context;
         if (state.Stopping)
         {
-            await RefuseAsync(connection, "server stopping", ConnectionEvent.RefusedLimit, limiterHeld: false);
+            await RefuseAsync(connection, "server stopping", ConnectionEvent.RefusedStopping);
             return;
         }
 
         if (!context.Limiter.TryAcquire())
         {
-            await RefuseAsync(connection, ConnectionRefuser.TooManyConnections(context.Limiter.Max), ConnectionEvent.RefusedLimit, limiterHeld: false);
+            await RefuseAsync(connection, ConnectionRefuser.TooManyConnections(context.Limiter.Max), ConnectionEvent.RefusedLimit);
             return;
         }
 
@@ -72,14 +72,9 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         }
     }
 
-    private async Task RefuseAsync(ConnectionContext connection, string reason, ConnectionEvent cause, bool limiterHeld)
+    private async Task RefuseAsync(ConnectionContext connection, string reason, ConnectionEvent cause)
     {
         var context = state.Context;
-        if (limiterHeld)
-        {
-            context.Limiter.Release();
-        }
-
         context.Metrics.ConnectionRejected();
         context.Events.Report(cause);
         if (context.Protocol.Framing == FramingKind.Line)

@@ -42,6 +42,10 @@ internal sealed class KestrelEchoServer : IEchoServer
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_context.LoggerFactory));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+        // The host logs a failed start (e.g. port in use) at Error with a stack trace; the exception reaches our caller,
+        // which reports it in one line, and the host has no other service whose failures it could report.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddSingleton(_state);
         builder.Services.AddSingleton<IHostLifetime, SilentHostLifetime>();
         builder.WebHost.UseKestrelCore();

@@ -51,12 +51,13 @@ internal sealed class WorkerPoolServer : BlockingServer
         // Connections still waiting were never served: tell them now rather than after the drain.
         foreach (var socket in _queue.Close())
         {
-            Refuse(socket, "server stopping", ConnectionEvent.RefusedQueueFull);
+            Refuse(socket, "server stopping", ConnectionEvent.RefusedStopping);
         }
     }
 
+    // Bounded: workers are background threads, and one stuck in simulated work must not hang the stop.
     protected override Task OnStoppedAsync() =>
-        _workers.Count == 0 ? Task.CompletedTask : _workersDone.Task.WaitAsync(ServerContext.CloseGrace);
+        _workers.Count == 0 ? Task.CompletedTask : Task.WhenAny(_workersDone.Task, Task.Delay(ServerContext.CloseGrace));
 
     private void WorkerLoop()
     {
