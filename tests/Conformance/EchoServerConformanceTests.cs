@@ -5,6 +5,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Transforms;
+using EchoServers.Protocol.Work;
 using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -97,6 +98,21 @@ public abstract class EchoServerConformanceTests
         {
             Assert.True(await server.WaitForAsync(m => m.Messages == messages.Length), $"expected {messages.Length} messages, saw {server.Metrics.Snapshot().Messages}");
         }
+    }
+
+    [Theory]
+    [InlineData("cpu:20us")]
+    [InlineData("io:1ms")]
+    public async Task Simulated_work_still_echoes_every_frame_in_order(string work)
+    {
+        await using var server = await StartAsync(o => WithProtocol(o, p => p with { Framing = FramingKind.Line, Work = WorkSpec.Parse(work) }));
+        await using var first = await server.ConnectAsync();
+        await using var second = await server.ConnectAsync();
+        var messages = Enumerable.Range(0, 50).Select(i => Payloads.RandomText(10 + i, seed: i)).ToArray();
+        var frames = Payloads.Frames(FramingKind.Line, messages);
+        await Task.WhenAll(first.SendAsync(frames), second.SendAsync(frames));
+        var echoed = await Task.WhenAll(first.ReceiveExactlyAsync(frames.Length, Timeout), second.ReceiveExactlyAsync(frames.Length, Timeout));
+        Assert.All(echoed, e => Assert.Equal(Payloads.Sha256(frames), Payloads.Sha256(e)));
     }
 
     [Fact]
