@@ -44,6 +44,11 @@ internal static partial class ServerRunner
             {
                 return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
             }
+            catch (IOException ex)
+            {
+                // Kestrel reports bind failures other than "in use" (e.g. permission denied) this way.
+                return Fail($"cannot listen on {options.EndPoint}: {ex.Message}");
+            }
 
             var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
             using var abort = new CancellationTokenSource();
