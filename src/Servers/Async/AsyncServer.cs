@@ -116,14 +116,17 @@ internal sealed class AsyncServer : IEchoServer
 
     private async Task ServeAsync(SocketConnection connection)
     {
+        _context.Metrics.ConnectionOpened();
         try
         {
             await connection.RunAsync();
         }
         finally
         {
-            _connections.Remove(connection);
+            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             _context.Limiter.Release();
+            _context.Metrics.ConnectionClosed();
+            _connections.Remove(connection);
         }
     }
 

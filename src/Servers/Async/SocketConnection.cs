@@ -37,7 +37,6 @@ internal sealed class SocketConnection
     /// <summary>Serves the connection to its end; never throws.</summary>
     public async Task RunAsync()
     {
-        _context.Metrics.ConnectionOpened();
         var input = new Pipe(PipeLimits.Input(_context.Protocol));
         var output = new Pipe(PipeLimits.Output(_context.Protocol));
         var receiving = ReceiveLoopAsync(input.Writer);
@@ -52,8 +51,8 @@ internal sealed class SocketConnection
                     _context.Events.Report(ConnectionEvent.IdleTimeout);
                     return;
                 case SessionEndReason.ProtocolError:
-                    _context.Metrics.ProtocolError();
                     _context.Events.ProtocolError(_peer, result.Error!.Value);
+                    _context.Metrics.ProtocolError();
                     break;
             }
 
@@ -83,7 +82,6 @@ internal sealed class SocketConnection
             _socket.Dispose();
             await receiving;
             await sending;
-            _context.Metrics.ConnectionClosed();
         }
     }
 

@@ -25,15 +25,15 @@ internal sealed class BlockingConnection
     /// <summary>Serves the connection to its end; never throws.</summary>
     public void Run()
     {
-        _context.Metrics.ConnectionOpened();
         try
         {
             var result = _session.Run(_socket);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:
-                    _context.Metrics.ProtocolError();
                     _context.Events.ProtocolError(_peer, result.Error!.Value);
+                    _context.Metrics.ProtocolError();
+                    LingeringClose.Drain(_socket);
                     break;
                 case SessionEndReason.IdleTimeout:
                     _context.Events.Report(ConnectionEvent.IdleTimeout);
@@ -55,7 +55,6 @@ internal sealed class BlockingConnection
         finally
         {
             _socket.Dispose();
-            _context.Metrics.ConnectionClosed();
         }
     }
 

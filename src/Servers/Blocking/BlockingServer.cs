@@ -116,14 +116,17 @@ internal abstract class BlockingServer : IEchoServer
     {
         var connection = new BlockingConnection(socket, Context, Session);
         Connections.Add(connection);
+        Context.Metrics.ConnectionOpened();
         try
         {
             connection.Run();
         }
         finally
         {
-            Connections.Remove(connection);
+            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             Context.Limiter.Release();
+            Context.Metrics.ConnectionClosed();
+            Connections.Remove(connection);
         }
     }
 

@@ -38,7 +38,8 @@ internal sealed class BlockingSession
 
     /// <summary>
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
-    /// in line framing), or idles out. Socket errors other than the idle timeout propagate.
+    /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
+    /// the idle timeout propagate.
     /// </summary>
     public SessionResult Run(Socket socket)
     {
@@ -121,7 +122,6 @@ internal sealed class BlockingSession
                         socket.Send(ErrorLine.For(protocolError));
                     }
 
-                    LingeringClose.Drain(socket);
                     return new SessionResult(SessionEndReason.ProtocolError, protocolError, messages, bytesIn, bytesOut);
                 }
             }

@@ -43,8 +43,8 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
                     connection.Abort(new ConnectionAbortedException("idle timeout"));
                     break;
                 case SessionEndReason.ProtocolError:
-                    context.Metrics.ProtocolError();
                     context.Events.ProtocolError(connection.RemoteEndPoint, result.Error!.Value);
+                    context.Metrics.ProtocolError();
                     break;
             }
         }
@@ -66,8 +66,9 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         }
         finally
         {
-            context.Metrics.ConnectionClosed();
+            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             context.Limiter.Release();
+            context.Metrics.ConnectionClosed();
             state.Connections.Remove(connection);
         }
     }
