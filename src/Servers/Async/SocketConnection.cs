@@ -56,21 +56,29 @@ internal sealed class SocketConnection
                     break;
             }
 
+            // WaitAsync, not Task.Delay: its timer goes away as soon as the task completes (usually at once).
             var drain = _context.Protocol.IdleTimeout > TimeSpan.Zero ? _context.Protocol.IdleTimeout : DefaultSendDrainTimeout;
-            if (await Task.WhenAny(sending, Task.Delay(drain)) != sending)
-            {
-                // The peer stopped reading after the session ended: the finally aborts it.
-                _context.Events.Report(ConnectionEvent.IdleTimeout);
-            }
-            else if (await sending is { } sendError)
+            if (await sending.WaitAsync(drain) is { } sendError)
             {
                 Classify(sendError);
             }
             else if (result.Reason == SessionEndReason.ProtocolError)
             {
                 // The receive loop discards what the peer still sends, so closing does not reset the error line away.
-                await Task.WhenAny(receiving, Task.Delay(LingeringClose.MaxTime));
+                try
+                {
+                    await receiving.WaitAsync(LingeringClose.MaxTime);
+                }
+                catch (TimeoutException)
+                {
+                    // The peer neither closed nor stopped sending within the linger time: close anyway.
+                }
             }
+        }
+        catch (TimeoutException)
+        {
+            // The peer stopped reading after the session ended: the finally aborts it.
+            _context.Events.Report(ConnectionEvent.IdleTimeout);
         }
         catch (Exception ex)
         {

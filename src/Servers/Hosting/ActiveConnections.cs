@@ -24,7 +24,9 @@ internal sealed class ActiveConnections<T>
         {
             lock (_gate)
             {
+                // A later wait starts afresh: emptiness is a moment, not a state.
                 _empty?.TrySetResult();
+                _empty = null;
             }
         }
     }
