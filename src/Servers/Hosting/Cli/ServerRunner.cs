@@ -81,7 +81,7 @@ internal static partial class ServerRunner
 
             using (var stats = new StatsReporter(metrics, loggerFactory.CreateLogger("EchoServers.Stats"), options.StatsInterval))
             {
-                var signal = await stopRequested.Task;
+                var signal = (await stopRequested.Task).ToString();
                 var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
                 LogStopping(logger, signal, drain, metrics.Active);
                 await server.StopAsync(options.DrainTimeout, abort.Token);
@@ -106,7 +106,7 @@ internal static partial class ServerRunner
     private static partial void LogListening(ILogger logger, System.Net.IPEndPoint endPoint, string model, string framing, string transform);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
-    private static partial void LogStopping(ILogger logger, PosixSignal signal, string drain, long active);
+    private static partial void LogStopping(ILogger logger, string signal, string drain, long active);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);
