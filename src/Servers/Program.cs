@@ -1,10 +1,24 @@
+using System.CommandLine;
+using EchoServers.Servers.Hosting.Cli;
+
 namespace EchoServers.Servers;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    /// <summary>Exit codes: 0 stopped cleanly, 1 could not run (port in use, model unsupported), 2 bad command line.</summary>
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine($"echo-server: not implemented yet ({args.Length} arguments)");
-        return 1;
+        var command = new ServerCommand();
+        var parse = command.Root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"echo-server: {parse.Errors[0].Message} (see --help)");
+            return 2;
+        }
+
+        command.Root.SetAction((result, _) => ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result)));
+
+        // The runner owns SIGINT/SIGTERM (drain, then exit 0); System.CommandLine must not race it.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using EchoServers.Protocol.Session;
+using EchoServers.Servers.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Async;
+
+/// <summary>
+/// The <c>async</c> model: an async accept loop on a <see cref="Socket"/>; each connection is a
+/// <see cref="SocketConnection"/> (socket ⇄ pipes pump + the shared session). No thread per connection: a
+/// connection waiting for data costs a pending receive, not a thread.
+/// </summary>
+internal sealed class AsyncServer : IEchoServer
+{
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly ServerContext _context;
+    private readonly PipeSession _session;
+    private readonly ActiveConnections<SocketConnection> _connections = new();
+    private readonly CancellationTokenSource _closing = new();
+    private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
+    private Task _acceptLoop = Task.CompletedTask;
+    private volatile bool _stopping;
+    private int _stopped;
+
+    public AsyncServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.Async");
+        _session = new PipeSession(options.Protocol, metrics);
+    }
+
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener = ListenSocket.Create(_context.Options.EndPoint, _context.Options.Backlog);
+        _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync(_listener);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _listener?.Dispose();
+        await _acceptLoop;
+
+        if (!await _connections.WaitEmptyAsync(drainTimeout, cancellationToken))
+        {
+            // Sessions stop reading, send the replies for what they read, then FIN.
+            await _closing.CancelAsync();
+            if (!await _connections.WaitEmptyAsync(ServerContext.CloseGrace, cancellationToken))
+            {
+                foreach (var connection in _connections.Snapshot())
+                {
+                    _context.Events.Report(ConnectionEvent.AbortedOnStop);
+                    connection.Abort();
+                }
+
+                await _connections.WaitEmptyAsync(ServerContext.CloseGrace, CancellationToken.None);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero, CancellationToken.None);
+        _closing.Dispose();
+        _context.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener)
+    {
+        while (!_stopping)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync();
+            }
+            catch (Exception ex) when (_stopping && ex is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
+                _context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
+                await Task.Delay(AcceptRetryDelay);
+                continue;
+            }
+
+            ListenSocket.Configure(socket);
+            if (!_context.Limiter.TryAcquire())
+            {
+                _context.Metrics.ConnectionRejected();
+                _context.Events.Report(ConnectionEvent.RefusedLimit);
+                ConnectionRefuser.Refuse(socket, _context.Protocol.Framing, ConnectionRefuser.TooManyConnections(_context.Limiter.Max));
+                continue;
+            }
+
+            var connection = new SocketConnection(socket, _context, _session, _closing.Token);
+            _connections.Add(connection);
+
+            // Off the accept loop: with inline pipe scheduling a busy first read would otherwise run right here.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection), (Server: this, Connection: connection), preferLocal: false);
+        }
+    }
+
+    private async Task ServeAsync(SocketConnection connection)
+    {
+        _context.Metrics.ConnectionOpened();
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
+            _context.Limiter.Release();
+            _context.Metrics.ConnectionClosed();
+            _connections.Remove(connection);
+        }
+    }
+
+}

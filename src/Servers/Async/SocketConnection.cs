@@ -1,0 +1,218 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using EchoServers.Protocol.Session;
+using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Hosting;
+
+namespace EchoServers.Servers.Async;
+
+/// <summary>
+/// One connection of the async model, pumped the way Kestrel's socket transport does it: a receive loop that reads
+/// from the socket straight into the input pipe's memory (no NetworkStream, no copy), a send loop that writes the
+/// output pipe's buffers to the socket, and the shared <see cref="PipeSession"/> between them. The pipes' pause
+/// thresholds (see <see cref="PipeLimits"/>) are the backpressure and the memory bound.
+/// </summary>
+internal sealed class SocketConnection
+{
+    /// <summary>After the session ends, how long the last replies may take to leave when no idle timeout bounds it.</summary>
+    private static readonly TimeSpan DefaultSendDrainTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Socket _socket;
+    private readonly ServerContext _context;
+    private readonly PipeSession _session;
+    private readonly CancellationToken _closeRequested;
+    private readonly EndPoint? _peer;
+    private volatile bool _aborted;
+
+    public SocketConnection(Socket socket, ServerContext context, PipeSession session, CancellationToken closeRequested)
+    {
+        _socket = socket;
+        _context = context;
+        _session = session;
+        _closeRequested = closeRequested;
+        _peer = socket.RemoteEndPoint;
+    }
+
+    /// <summary>Serves the connection to its end; never throws.</summary>
+    public async Task RunAsync()
+    {
+        var input = new Pipe(PipeLimits.Input(_context.Protocol));
+        var output = new Pipe(PipeLimits.Output(_context.Protocol));
+        var receiving = ReceiveLoopAsync(input.Writer);
+        var sending = SendLoopAsync(output.Reader);
+        try
+        {
+            var result = await _session.RunAsync(new DuplexPipe(input.Reader, output.Writer), _closeRequested);
+            switch (result.Reason)
+            {
+                case SessionEndReason.IdleTimeout:
+                    // Silent or not reading: do not wait for it to take the last replies.
+                    _context.Events.Report(ConnectionEvent.IdleTimeout);
+                    return;
+                case SessionEndReason.ProtocolError:
+                    _context.Events.ProtocolError(_peer, result.Error!.Value);
+                    _context.Metrics.ProtocolError();
+                    break;
+            }
+
+            // WaitAsync, not Task.Delay: its timer goes away as soon as the task completes (usually at once).
+            var drain = _context.Protocol.IdleTimeout > TimeSpan.Zero ? _context.Protocol.IdleTimeout : DefaultSendDrainTimeout;
+            if (await sending.WaitAsync(drain) is { } sendError)
+            {
+                Classify(sendError);
+            }
+            else if (result.Reason == SessionEndReason.ProtocolError)
+            {
+                // The receive loop discards what the peer still sends, so closing does not reset the error line away.
+                try
+                {
+                    await receiving.WaitAsync(LingeringClose.MaxTime);
+                }
+                catch (TimeoutException)
+                {
+                    // The peer neither closed nor stopped sending within the linger time: close anyway.
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            // The peer stopped reading after the session ended: the finally aborts it.
+            _context.Events.Report(ConnectionEvent.IdleTimeout);
+        }
+        catch (Exception ex)
+        {
+            Classify(ex);
+        }
+        finally
+        {
+            // Wakes a receive still pending on a peer that has not closed, and any send stuck on a peer that does not read.
+            _socket.Dispose();
+            await receiving;
+            await sending;
+        }
+    }
+
+    /// <summary>Closes the socket under the pumps (stop, after the drain and the close grace).</summary>
+    public void Abort()
+    {
+        _aborted = true;
+        _socket.Dispose();
+    }
+
+    private void Classify(Exception exception)
+    {
+        if (_aborted || exception is ObjectDisposedException || exception is SocketException { SocketErrorCode: var aborted } && SocketErrors.IsOperationAborted(aborted))
+        {
+            return;
+        }
+
+        if (exception is SocketException socketException && SocketErrors.IsConnectionReset(socketException.SocketErrorCode))
+        {
+            _context.Events.Report(ConnectionEvent.Reset, _peer, exception);
+            return;
+        }
+
+        _context.Events.Report(ConnectionEvent.Failed, _peer, exception);
+    }
+
+    private async Task ReceiveLoopAsync(PipeWriter writer)
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var memory = writer.GetMemory(PipeLimits.MinimumSegmentSize);
+                var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
+                if (received == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(received);
+                var flush = await writer.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    // The session stopped reading (error, close): swallow what still comes, bounded, until FIN.
+                    await DiscardAsync();
+                    break;
+                }
+            }
+        }
+        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
+        {
+            error = ex;
+        }
+        catch (SocketException ex) when (SocketErrors.IsOperationAborted(ex.SocketErrorCode))
+        {
+            // Our own close: the session has ended already.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        await writer.CompleteAsync(error);
+    }
+
+    private async Task DiscardAsync()
+    {
+        // Not the pipe's memory: the reader has completed and may have returned it to the pool.
+        var scratch = new byte[PipeLimits.MinimumSegmentSize];
+        var total = 0;
+        while (total < LingeringClose.MaxBytes)
+        {
+            var received = await _socket.ReceiveAsync(scratch, SocketFlags.None);
+            if (received == 0)
+            {
+                return;
+            }
+
+            total += received;
+        }
+    }
+
+    /// <summary>Sends until the session completes the output; then FIN. Returns the send error, if any.</summary>
+    private async Task<Exception?> SendLoopAsync(PipeReader reader)
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                var buffer = result.Buffer;
+                if (buffer.IsSingleSegment)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        await _socket.SendAsync(buffer.First, SocketFlags.None);
+                    }
+                }
+                else
+                {
+                    foreach (var segment in buffer)
+                    {
+                        await _socket.SendAsync(segment, SocketFlags.None);
+                    }
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex)
+        {
+            // A reset, or the session failing (its exception arrives through the pipe): either way sending is over.
+            error = ex;
+        }
+
+        await reader.CompleteAsync(error);
+        return error;
+    }
+}

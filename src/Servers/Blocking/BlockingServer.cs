@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using EchoServers.Servers.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Blocking;
+
+/// <summary>
+/// What the threads and pool models share: a blocking accept loop on a dedicated thread, the connection limit,
+/// and the stop sequence (stop accepting → drain → ask to close → abort). Subclasses decide which thread serves
+/// an accepted socket.
+/// </summary>
+internal abstract class BlockingServer : IEchoServer
+{
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly TaskCompletionSource _acceptLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
+    private volatile bool _stopping;
+    private int _stopped;
+
+    protected BlockingServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory, string category)
+    {
+        Context = new ServerContext(options, metrics, loggerFactory, category);
+        Session = new BlockingSession(options.Protocol, metrics);
+    }
+
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
+
+    protected ServerContext Context { get; }
+
+    protected BlockingSession Session { get; }
+
+    protected ActiveConnections<BlockingConnection> Connections { get; } = new();
+
+    protected bool Stopping => _stopping;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener = ListenSocket.Create(Context.Options.EndPoint, Context.Options.Backlog);
+        _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        OnStarting();
+        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "echo-accept" };
+        thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping = true;
+
+        // Closing the listener wakes the blocked Accept.
+        _listener?.Dispose();
+        if (_listener is not null)
+        {
+            // Bounded: a stuck accept thread (it is a background thread) must not hang the stop.
+            await Task.WhenAny(_acceptLoopDone.Task, Task.Delay(ServerContext.CloseGrace, cancellationToken));
+        }
+
+        OnStopping();
+        if (!await Connections.WaitEmptyAsync(drainTimeout, cancellationToken))
+        {
+            foreach (var connection in Connections.Snapshot())
+            {
+                connection.RequestClose();
+            }
+
+            if (!await Connections.WaitEmptyAsync(ServerContext.CloseGrace, cancellationToken))
+            {
+                foreach (var connection in Connections.Snapshot())
+                {
+                    Context.Events.Report(ConnectionEvent.AbortedOnStop);
+                    connection.Abort();
+                }
+
+                await Connections.WaitEmptyAsync(ServerContext.CloseGrace, CancellationToken.None);
+            }
+        }
+
+        await OnStoppedAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero, CancellationToken.None);
+        Context.Dispose();
+    }
+
+    /// <summary>Called before the accept loop starts (the pool starts its workers).</summary>
+    protected virtual void OnStarting()
+    {
+    }
+
+    /// <summary>Called once accepting has stopped, before draining.</summary>
+    protected virtual void OnStopping()
+    {
+    }
+
+    /// <summary>Called after every connection ended.</summary>
+    protected virtual Task OnStoppedAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Hands an accepted socket (holding a limiter slot) to a thread. The subclass must end with <see cref="Serve"/>
+    /// or <see cref="Refuse"/> for it.
+    /// </summary>
+    protected abstract void Dispatch(Socket socket);
+
+    /// <summary>Serves <paramref name="socket"/> on the calling (dedicated) thread until it closes; releases its slot.</summary>
+    protected void Serve(Socket socket)
+    {
+        var connection = new BlockingConnection(socket, Context, Session);
+        Connections.Add(connection);
+        Context.Metrics.ConnectionOpened();
+        try
+        {
+            connection.Run();
+        }
+        finally
+        {
+            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
+            Context.Limiter.Release();
+            Context.Metrics.ConnectionClosed();
+            Connections.Remove(connection);
+        }
+    }
+
+    /// <summary>Refuses <paramref name="socket"/> with a reason, counts it, and releases its slot.</summary>
+    protected void Refuse(Socket socket, string reason, ConnectionEvent cause)
+    {
+        Context.Limiter.Release();
+        Context.Metrics.ConnectionRejected();
+        Context.Events.Report(cause);
+        ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, reason);
+    }
+
+    private void AcceptLoop()
+    {
+        try
+        {
+            while (!_stopping)
+            {
+                Socket socket;
+                try
+                {
+                    socket = _listener!.Accept();
+                }
+                catch (Exception ex) when (_stopping && ex is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException ex)
+                {
+                    // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
+                    Context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
+                    Thread.Sleep(AcceptRetryDelay);
+                    continue;
+                }
+
+                ListenSocket.Configure(socket);
+                if (!Context.Limiter.TryAcquire())
+                {
+                    Context.Metrics.ConnectionRejected();
+                    Context.Events.Report(ConnectionEvent.RefusedLimit);
+                    ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, ConnectionRefuser.TooManyConnections(Context.Limiter.Max));
+                    continue;
+                }
+
+                Dispatch(socket);
+            }
+        }
+        finally
+        {
+            _acceptLoopDone.TrySetResult();
+        }
+    }
+
+}

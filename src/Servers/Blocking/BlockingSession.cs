@@ -1,0 +1,151 @@
+using System.Net.Sockets;
+using EchoServers.Protocol;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Session;
+using EchoServers.Protocol.Work;
+using EchoServers.Servers.Hosting;
+
+namespace EchoServers.Servers.Blocking;
+
+/// <summary>
+/// The echo protocol over a blocking <see cref="Socket"/>, for the threads and pool models. One receive buffer:
+/// each read is parsed for every complete frame, each is transformed into the send buffer, and the batch goes out
+/// in one blocking Send. A blocked Send is the backpressure: while the peer does not read, this thread does not
+/// read either. Idle timeout = SO_RCVTIMEO/SO_SNDTIMEO.
+/// <para>
+/// Memory per connection: a receive and a send buffer that start at <see cref="InitialBufferSize"/> and grow only
+/// as far as one whole frame needs (max frame + 4; 2 × 64 KiB + 8 with the defaults). Replies never outgrow the
+/// input they answer (every framing writes at most the bytes it read), so the send buffer tracks the receive buffer.
+/// </para>
+/// </summary>
+internal sealed class BlockingSession
+{
+    /// <summary>Start small: most connections never need more, and 1,000 idle threads should not pin 128 MiB.</summary>
+    public const int InitialBufferSize = 8 * 1024;
+
+    private readonly ProtocolOptions _options;
+    private readonly SpanFramer _framer;
+    private readonly ISessionCounters _counters;
+    private readonly int _maxBufferSize;
+
+    public BlockingSession(ProtocolOptions options, ISessionCounters counters)
+    {
+        _options = options;
+        _framer = options.CreateSpanFramer();
+        _counters = counters;
+        _maxBufferSize = options.MaxFrame + ProtocolLimits.LengthPrefixSize;
+    }
+
+    /// <summary>
+    /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
+    /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
+    /// the idle timeout propagate.
+    /// </summary>
+    public SessionResult Run(Socket socket)
+    {
+        if (_options.IdleTimeout > TimeSpan.Zero)
+        {
+            var ms = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
+            socket.ReceiveTimeout = ms;
+            socket.SendTimeout = ms;
+        }
+
+        var receive = new byte[Math.Min(InitialBufferSize, _maxBufferSize)];
+        var send = new byte[receive.Length];
+        int start = 0, end = 0;
+        long messages = 0, bytesIn = 0, bytesOut = 0;
+        try
+        {
+            while (true)
+            {
+                if (end == receive.Length)
+                {
+                    receive = MakeRoom(receive, ref start, ref end);
+                }
+
+                var received = socket.Receive(receive, end, receive.Length - end, SocketFlags.None);
+                if (received == 0)
+                {
+                    // Half-close: every complete frame was answered already; a partial frame can never complete.
+                    socket.Shutdown(SocketShutdown.Send);
+                    return new SessionResult(SessionEndReason.PeerClosed, null, messages, bytesIn, bytesOut);
+                }
+
+                end += received;
+                if (send.Length < receive.Length)
+                {
+                    send = new byte[receive.Length];
+                }
+
+                var batchStart = start;
+                var produced = 0;
+                var count = 0;
+                ProtocolError? error = null;
+                while (start < end)
+                {
+                    var status = _framer.TryParse(receive.AsSpan(start, end - start), out var frame, out var declared);
+                    if (status == FrameStatus.Incomplete)
+                    {
+                        break;
+                    }
+
+                    if (status != FrameStatus.Complete)
+                    {
+                        error = ProtocolError.FromStatus(status, _framer.Framing, _framer.MaxFrame, declared);
+                        break;
+                    }
+
+                    WorkSimulator.Run(_options.Work);
+                    produced += _framer.Write(receive.AsSpan(start + frame.PayloadOffset, frame.PayloadLength), send.AsSpan(produced), _options.Transform);
+                    start += frame.Consumed;
+                    count++;
+                }
+
+                if (count > 0)
+                {
+                    messages += count;
+                    bytesIn += start - batchStart;
+                    bytesOut += produced;
+                    _counters.OnEchoed(count, start - batchStart, produced);
+                    socket.Send(send, 0, produced, SocketFlags.None);
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+
+                if (error is { } protocolError)
+                {
+                    if (_options.Framing == FramingKind.Line)
+                    {
+                        socket.Send(ErrorLine.For(protocolError));
+                    }
+
+                    return new SessionResult(SessionEndReason.ProtocolError, protocolError, messages, bytesIn, bytesOut);
+                }
+            }
+        }
+        catch (SocketException ex) when (SocketErrors.IsTimeout(ex.SocketErrorCode))
+        {
+            return new SessionResult(SessionEndReason.IdleTimeout, null, messages, bytesIn, bytesOut);
+        }
+    }
+
+    /// <summary>The buffer is full: slide the unparsed tail to the front, or grow towards one whole frame.</summary>
+    private byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0)
+        {
+            Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+            end -= start;
+            start = 0;
+            return buffer;
+        }
+
+        // Full of one incomplete frame, which the framer has checked fits under the limit: grow.
+        var grown = new byte[Math.Min(Math.Max(buffer.Length * 2, 1), _maxBufferSize)];
+        Buffer.BlockCopy(buffer, 0, grown, 0, end);
+        return grown;
+    }
+}

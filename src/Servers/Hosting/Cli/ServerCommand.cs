@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Net;
+using EchoServers.Protocol;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Transforms;
+using EchoServers.Protocol.Work;
+using Serilog.Events;
+
+namespace EchoServers.Servers.Hosting.Cli;
+
+/// <summary>The <c>echo-server</c> command line: options, help, and binding to <see cref="ServerOptions"/>.</summary>
+internal sealed class ServerCommand
+{
+    private const string Description = """
+        A concurrent TCP echo server; the same protocol under five concurrency models.
+
+        Examples:
+          echo-server                                   async model on 127.0.0.1:1688, raw echo
+          echo-server --model pool --framing line --transform upper
+                                                        the reference notes' server: 5 workers, uppercase lines
+          echo-server --model threads --port 0          any free port (read it from the 'listening on' line)
+          echo-server --model kestrel --framing length --max-frame 1MiB --idle-timeout 30s
+          echo-server --model async --work cpu:50us --stats-interval 5s
+        Test it:  nc 127.0.0.1 1688      Metrics:  dotnet-counters monitor -n echo-server --counters EchoServers
+        """;
+
+    private readonly Option<string> _model = new("--model", "-m")
+    {
+        Description = "Concurrency model: threads | pool | async | eventloop | kestrel",
+        DefaultValueFactory = _ => "async",
+        CustomParser = OptionParsers.Choice("--model", "async", "threads", "pool", "async", "eventloop", "kestrel"),
+        HelpName = "threads|pool|async|eventloop|kestrel",
+    };
+
+    private readonly Option<IPAddress> _host = new("--host")
+    {
+        Description = "Address to bind (0.0.0.0 or :: for all interfaces)",
+        DefaultValueFactory = _ => IPAddress.Loopback,
+        CustomParser = OptionParsers.Host,
+    };
+
+    private readonly Option<int> _port = new("--port", "-p")
+    {
+        Description = "TCP port; 0 picks a free one",
+        DefaultValueFactory = _ => 1688,
+        CustomParser = OptionParsers.Int("--port", 0, 65535),
+    };
+
+    private readonly Option<string> _framing = new("--framing", "-f")
+    {
+        Description = "raw (bytes as they come) | line (\\n-terminated) | length (4-byte big-endian prefix)",
+        DefaultValueFactory = _ => "raw",
+        CustomParser = OptionParsers.Choice("--framing", "raw", "raw", "line", "length"),
+        HelpName = "raw|line|length",
+    };
+
+    private readonly Option<string> _transform = new("--transform", "-t")
+    {
+        Description = "echo | upper (ASCII uppercase)",
+        DefaultValueFactory = _ => "echo",
+        CustomParser = OptionParsers.Choice("--transform", "echo", "echo", "upper"),
+        HelpName = "echo|upper",
+    };
+
+    private readonly Option<int> _maxFrame = new("--max-frame")
+    {
+        Description = "Largest message accepted, e.g. 65536 or 64KiB (max 16MiB); larger closes the connection",
+        DefaultValueFactory = _ => ProtocolLimits.DefaultMaxFrame,
+        CustomParser = OptionParsers.MaxFrame,
+        HelpName = "size",
+    };
+
+    private readonly Option<WorkSpec> _work = new("--work")
+    {
+        Description = "Simulated work per message: cpu:50us (busy loop) | io:5ms (wait) | none",
+        DefaultValueFactory = _ => WorkSpec.None,
+        CustomParser = OptionParsers.Work,
+        HelpName = "kind:duration",
+    };
+
+    private readonly Option<int> _maxConnections = new("--max-connections")
+    {
+        Description = "Connections served at once; more are refused and counted",
+        DefaultValueFactory = _ => 10_000,
+        CustomParser = OptionParsers.Int("--max-connections", 1, 1_000_000),
+    };
+
+    private readonly Option<TimeSpan?> _idleTimeout = new("--idle-timeout")
+    {
+        Description = "Close a connection silent for this long, e.g. 30s; 0 or none = never [default: none]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--idle-timeout"),
+        HelpName = "duration",
+    };
+
+    private readonly Option<int> _workers = new("--workers")
+    {
+        Description = "pool: worker threads (5, as in the reference notes)",
+        DefaultValueFactory = _ => 5,
+        CustomParser = OptionParsers.Int("--workers", 1, 10_000),
+    };
+
+    private readonly Option<int> _queue = new("--queue")
+    {
+        Description = "pool: connections that may wait for a worker; beyond it they are refused",
+        DefaultValueFactory = _ => 100,
+        CustomParser = OptionParsers.Int("--queue", 0, 1_000_000),
+    };
+
+    private readonly Option<int> _loops = new("--loops")
+    {
+        Description = "eventloop: event loops (threads), each with its own SO_REUSEPORT listener",
+        DefaultValueFactory = _ => 1,
+        CustomParser = OptionParsers.Int("--loops", 1, 1024),
+    };
+
+    private readonly Option<TimeSpan?> _drainTimeout = new("--drain-timeout")
+    {
+        Description = "On SIGINT/SIGTERM: how long open connections may go on before they are closed [default: 5s]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--drain-timeout"),
+        HelpName = "duration",
+    };
+
+    private readonly Option<TimeSpan?> _statsInterval = new("--stats-interval")
+    {
+        Description = "Period of the one-line stats log; 0 = off [default: 10s]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--stats-interval"),
+        HelpName = "duration",
+    };
+
+    private readonly Option<string> _logLevel = new("--log-level")
+    {
+        Description = "verbose | debug | information | warning | error",
+        DefaultValueFactory = _ => "information",
+        CustomParser = OptionParsers.Choice("--log-level", "information", "verbose", "debug", "information", "warning", "error"),
+        HelpName = "verbose|debug|information|warning|error",
+    };
+
+    private readonly Option<FileInfo?> _logFile = new("--log-file")
+    {
+        Description = "Also write the log to this file",
+        HelpName = "path",
+    };
+
+    public ServerCommand()
+    {
+        Root = new RootCommand(Description)
+        {
+            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout,
+            _workers, _queue, _loops, _drainTimeout, _statsInterval, _logLevel, _logFile,
+        };
+    }
+
+    public RootCommand Root { get; }
+
+    public ServerOptions BindServerOptions(ParseResult parse) => new()
+    {
+        Model = Enum.Parse<ServerModel>(parse.GetValue(_model)!, ignoreCase: true),
+        Host = parse.GetValue(_host)!,
+        Port = parse.GetValue(_port),
+        MaxConnections = parse.GetValue(_maxConnections),
+        Workers = parse.GetValue(_workers),
+        Queue = parse.GetValue(_queue),
+        Loops = parse.GetValue(_loops),
+        DrainTimeout = parse.GetValue(_drainTimeout) ?? TimeSpan.FromSeconds(5),
+        StatsInterval = parse.GetValue(_statsInterval) ?? TimeSpan.FromSeconds(10),
+        Protocol = new ProtocolOptions
+        {
+            Framing = Enum.Parse<FramingKind>(parse.GetValue(_framing)!, ignoreCase: true),
+            Transform = Enum.Parse<TransformKind>(parse.GetValue(_transform)!, ignoreCase: true),
+            MaxFrame = parse.GetValue(_maxFrame),
+            Work = parse.GetValue(_work),
+            IdleTimeout = parse.GetValue(_idleTimeout) ?? TimeSpan.Zero,
+        },
+    };
+
+    public LoggingOptions BindLoggingOptions(ParseResult parse) => new(
+        parse.GetValue(_logLevel) switch
+        {
+            "verbose" => LogEventLevel.Verbose,
+            "debug" => LogEventLevel.Debug,
+            "warning" => LogEventLevel.Warning,
+            "error" => LogEventLevel.Error,
+            _ => LogEventLevel.Information,
+        },
+        parse.GetValue(_logFile)?.FullName);
+}

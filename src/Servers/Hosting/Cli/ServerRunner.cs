@@ -1,0 +1,113 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Hosting.Cli;
+
+/// <summary>
+/// Runs one server until SIGINT/SIGTERM: start, log <c>listening on ip:port</c>, periodic stats, then stop with
+/// the drain timeout and exit 0. A second signal while draining aborts the rest at once.
+/// </summary>
+internal static partial class ServerRunner
+{
+    public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging)
+    {
+        using var loggerFactory = HostLogging.Create(logging);
+        var logger = loggerFactory.CreateLogger("EchoServers.Host");
+        using var metrics = new EchoMetrics();
+
+        IEchoServer server;
+        try
+        {
+            server = ServerFactory.Create(options, metrics, loggerFactory);
+        }
+        catch (NotSupportedException ex)
+        {
+            return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
+        }
+
+        await using (server)
+        {
+            try
+            {
+                await server.StartAsync(CancellationToken.None);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                return Fail($"cannot listen on {options.EndPoint}: address already in use");
+            }
+            catch (SocketException ex)
+            {
+                return Fail($"cannot listen on {options.EndPoint}: {ex.Message}");
+            }
+            catch (NotSupportedException ex)
+            {
+                return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
+            }
+            catch (IOException ex)
+            {
+                // Kestrel reports bind failures other than "in use" (e.g. permission denied) this way.
+                return Fail($"cannot listen on {options.EndPoint}: {ex.Message}");
+            }
+
+            var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var abort = new CancellationTokenSource();
+            void OnSignal(PosixSignalContext context)
+            {
+                // Keep the process alive: stopping is ours to do.
+                context.Cancel = true;
+                if (!stopRequested.TrySetResult(context.Signal))
+                {
+                    abort.Cancel();
+                }
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+            var endPoint = server.LocalEndPoint;
+            var model = Name(options.Model);
+            var framing = options.Protocol.Framing.ToString().ToLowerInvariant();
+            var transform = options.Protocol.Transform.ToString().ToLowerInvariant();
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                LogListening(logger, endPoint, model, framing, transform);
+            }
+            else
+            {
+                // Scripts wait for this line whatever the log level.
+                Console.Out.WriteLine($"listening on {endPoint}");
+            }
+
+            using (var stats = new StatsReporter(metrics, loggerFactory.CreateLogger("EchoServers.Stats"), options.StatsInterval))
+            {
+                var signal = (await stopRequested.Task).ToString();
+                var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
+                LogStopping(logger, signal, drain, metrics.Active);
+                await server.StopAsync(options.DrainTimeout, abort.Token);
+                stats.Report();
+            }
+
+            LogStopped(logger);
+        }
+
+        return 0;
+    }
+
+    private static string Name(ServerModel model) => model.ToString().ToLowerInvariant();
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"echo-server: {message}");
+        return 1;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {EndPoint} (model {Model}, framing {Framing}, transform {Transform})")]
+    private static partial void LogListening(ILogger logger, System.Net.IPEndPoint endPoint, string model, string framing, string transform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
+    private static partial void LogStopping(ILogger logger, string signal, string drain, long active);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

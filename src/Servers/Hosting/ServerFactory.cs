@@ -1,0 +1,25 @@
+using EchoServers.Servers.Async;
+using EchoServers.Servers.Kestrel;
+using EchoServers.Servers.Pool;
+using EchoServers.Servers.Threads;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Hosting;
+
+/// <summary>Builds the server of the model named in the options; the host and the tests start every model here.</summary>
+public static class ServerFactory
+{
+    /// <summary>Creates (does not start) the server for <see cref="ServerOptions.Model"/>.</summary>
+    /// <exception cref="NotSupportedException">The model cannot run on this platform.</exception>
+    public static IEchoServer Create(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory) => options.Model switch
+    {
+        ServerModel.Threads => new ThreadPerConnectionServer(options, metrics, loggerFactory),
+        ServerModel.Pool => new WorkerPoolServer(options, metrics, loggerFactory),
+        ServerModel.Async => new AsyncServer(options, metrics, loggerFactory),
+        ServerModel.Kestrel => new KestrelEchoServer(options, metrics, loggerFactory),
+
+        // TODO(lead): wire in `new EventLoop.EventLoopServer(options, metrics, loggerFactory)` when the eventloop branch is merged.
+        ServerModel.EventLoop => throw new NotSupportedException("the eventloop model is not built into this binary yet"),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Model, "unknown server model"),
+    };
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EchoServers.Tests.Infrastructure;
+
+/// <summary>
+/// A TCP client for tests: every wait has a timeout (a hung server fails the test instead of hanging the run),
+/// receives are buffered so lines and exact counts can be read across TCP segment boundaries.
+/// </summary>
+public sealed class TestClient : IAsyncDisposable
+{
+    /// <summary>The timeout of every wait unless one is given.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly byte[] _chunk = new byte[64 * 1024];
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
+
+    private TestClient(Socket socket) => Socket = socket;
+
+    /// <summary>The connected socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>Connects to <paramref name="endPoint"/> with TCP_NODELAY; <paramref name="configure"/> runs before connecting (buffer sizes...).</summary>
+    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, Action<Socket>? configure = null, TimeSpan? timeout = null)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            configure?.Invoke(socket);
+            using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+            await socket.ConnectAsync(endPoint, cts.Token);
+            return new TestClient(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends all of <paramref name="data"/>.</summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> data, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (!data.IsEmpty)
+        {
+            var sent = await Socket.SendAsync(data, SocketFlags.None, cts.Token);
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
+    public Task SendAsync(string text, TimeSpan? timeout = null) => SendAsync(Encoding.UTF8.GetBytes(text), timeout);
+
+    /// <summary>Receives exactly <paramref name="count"/> bytes; throws <see cref="EndOfStreamException"/> at EOF first.</summary>
+    public async Task<byte[]> ReceiveExactlyAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (_end - _start < count)
+        {
+            if (await FillAsync(cts.Token) == 0)
+            {
+                throw new EndOfStreamException($"EOF after {_end - _start} of {count} bytes");
+            }
+        }
+
+        var result = _buffer.AsSpan(_start, count).ToArray();
+        _start += count;
+        return result;
+    }
+
+    /// <summary>Reads one <c>\n</c>-terminated line (without the terminator); null at EOF.</summary>
+    public async Task<string?> ReadLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        while (true)
+        {
+            var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var line = Encoding.UTF8.GetString(_buffer, _start, newline);
+                _start += newline + 1;
+                return line;
+            }
+
+            if (await FillAsync(cts.Token) == 0)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server closes: the bytes before EOF, and whether the end was a reset rather than a FIN.</summary>
+    public async Task<(byte[] Data, bool Reset)> ReceiveToEndAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            while (await FillAsync(cts.Token) > 0)
+            {
+            }
+
+            return (TakeAll(), false);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+        {
+            return (TakeAll(), true);
+        }
+    }
+
+    /// <summary>Half-close: no more data from us (FIN); replies still come.</summary>
+    public void ShutdownSend() => Socket.Shutdown(SocketShutdown.Send);
+
+    /// <summary>Aborts the connection with a reset (SO_LINGER 0), as a crashing client would.</summary>
+    public void Reset()
+    {
+        Socket.LingerState = new LingerOption(true, 0);
+        Socket.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private byte[] TakeAll()
+    {
+        var result = _buffer.AsSpan(_start, _end - _start).ToArray();
+        _start = _end = 0;
+        return result;
+    }
+
+    private async Task<int> FillAsync(CancellationToken cancellationToken)
+    {
+        int received;
+        try
+        {
+            received = await Socket.ReceiveAsync(_chunk, SocketFlags.None, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no data from the server in time ({_end - _start} bytes buffered)");
+        }
+
+        if (received > 0)
+        {
+            Append(_chunk.AsSpan(0, received));
+        }
+
+        return received;
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_start > 0 && _end + data.Length > _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end + data.Length > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _end + data.Length));
+        }
+
+        data.CopyTo(_buffer.AsSpan(_end));
+        _end += data.Length;
+    }
+}
