@@ -1,4 +1,5 @@
 using EchoServers.Servers.Async;
+using EchoServers.Servers.EventLoop;
 using EchoServers.Servers.Kestrel;
 using EchoServers.Servers.Pool;
 using EchoServers.Servers.Threads;
@@ -17,9 +18,7 @@ public static class ServerFactory
         ServerModel.Pool => new WorkerPoolServer(options, metrics, loggerFactory),
         ServerModel.Async => new AsyncServer(options, metrics, loggerFactory),
         ServerModel.Kestrel => new KestrelEchoServer(options, metrics, loggerFactory),
-
-        // TODO(lead): wire in `new EventLoop.EventLoopServer(options, metrics, loggerFactory)` when the eventloop branch is merged.
-        ServerModel.EventLoop => throw new NotSupportedException("the eventloop model is not built into this binary yet"),
+        ServerModel.EventLoop => new EventLoopServer(options, metrics, loggerFactory),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Model, "unknown server model"),
     };
 }
