@@ -1,10 +1,29 @@
+using System.CommandLine;
+using EchoServers.Load.Cli;
+
 namespace EchoServers.Load;
 
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine($"echo-load: not implemented yet ({args.Length} arguments)");
-        return 1;
+        var root = new RootCommand("echo-load: a many-connection load generator for echo servers (NBomber's vocabulary, no coordinated omission).")
+        {
+            RunCommand.Create(),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per problem, not a screen of help: the help is one --help away.
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"echo-load: {error.Message}");
+            }
+
+            return RunCommand.UsageError;
+        }
+
+        return await parse.InvokeAsync();
     }
 }

@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using EchoServers.Protocol.Framing;
+
+namespace EchoServers.Load.Engine;
+
+/// <summary>
+/// One client connection: a ring of per-message timestamps indexed by sequence number, the send side (owned by the
+/// I/O thread in the closed model, by the pacer in the open model) and the receive side (always its I/O thread).
+/// Nothing here allocates per message: payloads are generated into the worker's buffer and replies are checked in
+/// place.
+/// </summary>
+internal sealed class LoadConnection
+{
+    private readonly long[] _intended;
+    private readonly long[] _sent;
+    private readonly int _mask;
+    private readonly byte[] _carry;
+    private int _carryLength;
+    private byte[]? _pending;
+    private int _pendingStart;
+    private int _pendingEnd;
+
+    // Written by the sender, read by the receiver (open model: another thread).
+    private uint _nextSeq;
+
+    // Written by the receiver, read by the sender.
+    private uint _nextExpected;
+
+    public LoadConnection(int index, Socket socket, int window, int carrySize)
+    {
+        Index = index;
+        Id = (uint)index;
+        Socket = socket;
+        Fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(window, 2));
+        _intended = new long[size];
+        _sent = new long[size];
+        _mask = size - 1;
+        _carry = new byte[carrySize];
+    }
+
+    public int Index { get; }
+
+    /// <summary>Position in its I/O loop (the epoll user data).</summary>
+    public int Slot { get; set; }
+
+    public uint Id { get; }
+
+    public Socket Socket { get; }
+
+    public int Fd { get; }
+
+    /// <summary>Messages that may be outstanding at once.</summary>
+    public int Window => _mask + 1;
+
+    /// <summary>Set once the connection failed (reset, eof, timeout); the pacer skips it, nothing reopens it.</summary>
+    public volatile bool Dead;
+
+    /// <summary>Replies to measured messages: a connection with any is "served".</summary>
+    public long MeasuredReplies;
+
+    /// <summary>Whether EPOLLOUT is registered (closed model, pending output).</summary>
+    public bool WaitingToWrite;
+
+    /// <summary>Pacer bookkeeping: queued on its dirty list.</summary>
+    public bool Dirty;
+
+    /// <summary>Pacer bookkeeping: the first queued message whose send time is not yet stamped.</summary>
+    public uint FirstUnstamped;
+
+    public uint NextSeq => Volatile.Read(ref _nextSeq);
+
+    public uint NextExpected => Volatile.Read(ref _nextExpected);
+
+    /// <summary>Messages sent (or queued) without a reply yet, counting replies received out of order.</summary>
+    public int Outstanding => (int)(NextSeq - NextExpected);
+
+    public bool HasPending => _pendingEnd > _pendingStart;
+
+    public Span<byte> Carry => _carry.AsSpan(0, _carryLength);
+
+    public int CarryCapacity => _carry.Length;
+
+    /// <summary>Claims the next sequence number for a message due at <paramref name="intendedTs"/> and publishes it.</summary>
+    public uint Claim(long intendedTs, long sentTs)
+    {
+        var seq = _nextSeq;
+        _intended[seq & _mask] = intendedTs;
+        _sent[seq & _mask] = sentTs;
+        Volatile.Write(ref _nextSeq, seq + 1);
+        return seq;
+    }
+
+    /// <summary>Records when message <paramref name="seq"/> was actually written (open model).</summary>
+    public void SetSent(uint seq, long sentTs) => _sent[seq & _mask] = sentTs;
+
+    public long IntendedOf(uint seq) => _intended[seq & _mask];
+
+    public long SentOf(uint seq) => _sent[seq & _mask];
+
+    /// <summary>Whether <paramref name="seq"/> is sent and still waiting for its reply.</summary>
+    public bool IsAwaiting(uint seq) => seq - _nextExpected < _nextSeq - _nextExpected && _intended[seq & _mask] != 0;
+
+    /// <summary>Marks <paramref name="seq"/> answered; advances past every answered message at the head.</summary>
+    public void Complete(uint seq)
+    {
+        _intended[seq & _mask] = 0;
+        var head = _nextExpected;
+        var end = Volatile.Read(ref _nextSeq);
+        while (head != end && _intended[head & _mask] == 0)
+        {
+            head++;
+        }
+
+        Volatile.Write(ref _nextExpected, head);
+    }
+
+    /// <summary>Keeps the unparsed tail of a read for the next one.</summary>
+    public void SetCarry(ReadOnlySpan<byte> rest)
+    {
+        rest.CopyTo(_carry);
+        _carryLength = rest.Length;
+    }
+
+    /// <summary>Appends bytes that could not be written yet; grows the buffer (rare: only under backpressure).</summary>
+    public void AppendPending(ReadOnlySpan<byte> bytes)
+    {
+        if (_pending is null || _pendingEnd + bytes.Length > _pending.Length)
+        {
+            var live = _pendingEnd - _pendingStart;
+            var size = Math.Max(4096, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live + bytes.Length)));
+            var grown = _pending is not null && size <= _pending.Length ? _pending : new byte[size];
+            _pending?.AsSpan(_pendingStart, live).CopyTo(grown);
+            _pending = grown;
+            _pendingStart = 0;
+            _pendingEnd = live;
+        }
+
+        bytes.CopyTo(_pending.AsSpan(_pendingEnd));
+        _pendingEnd += bytes.Length;
+    }
+
+    /// <summary>Where the next message may be written directly into the pending buffer (open model), at least <paramref name="size"/> bytes.</summary>
+    public Span<byte> PendingTail(int size)
+    {
+        if (_pending is null || _pendingEnd + size > _pending.Length)
+        {
+            AppendPending([]);
+            if (_pendingEnd + size > _pending!.Length)
+            {
+                var grown = new byte[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(_pendingEnd + size))];
+                _pending.AsSpan(0, _pendingEnd).CopyTo(grown);
+                _pending = grown;
+            }
+        }
+
+        return _pending.AsSpan(_pendingEnd, size);
+    }
+
+    public void CommitPending(int written) => _pendingEnd += written;
+
+    /// <summary>Writes as much pending output as the socket takes. Returns false when the connection broke.</summary>
+    public unsafe bool TryFlushPending(out int errno)
+    {
+        errno = 0;
+        while (_pendingEnd > _pendingStart)
+        {
+            nint n;
+            fixed (byte* p = &_pending![_pendingStart])
+            {
+                n = Interop.Native.send(Fd, p, _pendingEnd - _pendingStart, Interop.Native.MsgNoSignal | Interop.Native.MsgDontWait);
+            }
+
+            if (n < 0)
+            {
+                errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == Interop.Native.EAgain)
+                {
+                    errno = 0;
+                    return true;
+                }
+
+                if (errno == Interop.Native.EIntr)
+                {
+                    continue;
+                }
+
+                return false;
+            }
+
+            _pendingStart += (int)n;
+        }
+
+        _pendingStart = _pendingEnd = 0;
+        return true;
+    }
+
+    /// <summary>Writes a message's wire bytes (header, payload, trailer) into <paramref name="destination"/>; returns the length.</summary>
+    public static int WriteMessage(SpanFramer framer, Span<byte> destination, uint conn, uint seq, int size)
+    {
+        var written = framer.WriteHeader(size, destination);
+        Payload.Write(destination.Slice(written, size), conn, seq);
+        written += size;
+        return written + framer.WriteTrailer(destination[written..]);
+    }
+}
