@@ -401,29 +401,15 @@ internal sealed unsafe class IoLoop : IDisposable
 
     private void HandleReply(LoadConnection connection, ReadOnlySpan<byte> reply, int wireLength, long now)
     {
-        var expected = connection.NextExpected;
-        var seq = expected;
-        if (_run.Sizes.Min >= Payload.HeaderSize)
-        {
-            if (!Payload.TryReadHeader(reply, out var conn, out var claimed) || conn != connection.Id || !connection.IsAwaiting(claimed))
-            {
-                // Not a reply to anything outstanding: count it against the oldest message so the pipeline keeps moving.
-                Counters.Mismatch++;
-                connection.Complete(expected);
-                return;
-            }
-
-            seq = claimed;
-        }
-
-        if (reply.Length != _run.Sizes.SizeOf(connection.Id, seq) || !Payload.Matches(reply, connection.Id, seq, _run.Expect))
+        var verdict = ReplyVerifier.Check(connection, reply, _run.Sizes, _run.Expect, out var seq);
+        if (verdict == ReplyVerdict.Mismatch)
         {
             Counters.Mismatch++;
             connection.Complete(seq);
             return;
         }
 
-        if (seq != expected)
+        if (verdict == ReplyVerdict.Reordered)
         {
             Counters.Reorder++;
         }

@@ -26,12 +26,12 @@ internal sealed class LoadConnection
     // Written by the receiver, read by the sender.
     private uint _nextExpected;
 
-    public LoadConnection(int index, Socket socket, int window, int carrySize)
+    public LoadConnection(int index, Socket? socket, int window, int carrySize)
     {
         Index = index;
         Id = (uint)index;
         Socket = socket;
-        Fd = (int)socket.SafeHandle.DangerousGetHandle();
+        Fd = socket is null ? -1 : (int)socket.SafeHandle.DangerousGetHandle();
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(window, 2));
         _intended = new long[size];
         _sent = new long[size];
@@ -46,7 +46,8 @@ internal sealed class LoadConnection
 
     public uint Id { get; }
 
-    public Socket Socket { get; }
+    /// <summary>The socket (null only in tests of the bookkeeping).</summary>
+    public Socket? Socket { get; }
 
     public int Fd { get; }
 

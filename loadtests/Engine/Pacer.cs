@@ -14,8 +14,11 @@ namespace EchoServers.Load.Engine;
 /// </summary>
 internal sealed class Pacer
 {
-    /// <summary>Below this, waiting spins (yielding the core); above it, sleeps until this close.</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
+    /// <summary>
+    /// Below this, waiting spins (yielding the core); above it, the pacer sleeps until this close. With a single core
+    /// spinning would starve the I/O thread it shares the core with, so there it only sleeps (1 ns timer slack).
+    /// </summary>
+    private static readonly long SpinTicks = Environment.ProcessorCount > 1 ? Stopwatch.Frequency / 20_000 : 0;
 
     private readonly RunContext _run;
     private readonly LoadConnection[] _connections;
