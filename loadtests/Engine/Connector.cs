@@ -132,10 +132,11 @@ internal sealed class Connector
                 return null;
             }
 
+            // .NET reports SO_ERROR already mapped to SocketError values.
             var status = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
             if (status != 0)
             {
-                error = $"connect to {target} failed (errno {status}{(status == 111 ? ", connection refused" : string.Empty)})";
+                error = $"connect to {target} failed: {(SocketError)status}";
                 socket.Dispose();
                 return null;
             }

@@ -164,7 +164,7 @@ public static class LoadRunner
             }
         }
 
-        var cost = sampler.Cost(messages, loops.Length);
+        var cost = sampler.Cost(messages, loops.Length) with { IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes) };
         if (cost.LikelyBottleneck)
         {
             warnings.Add($"the generator used {cost.CpuPercentOfCores:0}% of its {cost.Cores} core(s): it is probably the bottleneck, not the server");

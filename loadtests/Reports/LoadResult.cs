@@ -76,7 +76,10 @@ public sealed record ConnectionCounts(int Requested, int Established, int Failed
 
 public sealed record ErrorCounts(long Total, long Mismatch, long Reset, long Eof, long Timeout, long Reorder, long Missing, long Overflow, long Connect);
 
-/// <summary>What the generator itself cost while measuring.</summary>
+/// <summary>
+/// What the generator itself cost while measuring. <c>AllocatedBytesPerMessage</c> is the whole process (the live
+/// view included); <c>IoThreadAllocatedBytes</c> is what the I/O threads allocated over the whole run.
+/// </summary>
 public sealed record GeneratorCost(
     double CpuMs,
     int Cores,
@@ -86,4 +89,5 @@ public sealed record GeneratorCost(
     double GcPauseMs,
     int Gen0Collections,
     double AllocatedBytesPerMessage,
-    bool LikelyBottleneck);
+    bool LikelyBottleneck,
+    long IoThreadAllocatedBytes = 0);
