@@ -12,7 +12,7 @@ namespace EchoServers.Load.Engine;
 /// latency and, in the closed model, sends the next messages of a connection in one write. No allocation per
 /// message: buffers are per thread, payloads are generated, histograms are preallocated.
 /// </summary>
-internal sealed unsafe class IoLoop : IDisposable
+internal sealed unsafe partial class IoLoop : IDisposable
 {
     private const int MaxEvents = 256;
     private const int WaitMs = 2;
@@ -29,12 +29,14 @@ internal sealed unsafe class IoLoop : IDisposable
     private int _writeLength;
     private int _activeTarget;
     private long _nextTimeoutScan;
+    private readonly int _loopCount;
     private Thread? _thread;
 
-    public IoLoop(RunContext run, int index)
+    public IoLoop(RunContext run, int index, int count)
     {
         _run = run;
         Index = index;
+        _loopCount = count;
         _framer = run.Framer;
         _epfd = Native.epoll_create1(Native.EpollCloexec);
         if (_epfd < 0)
@@ -107,7 +109,9 @@ internal sealed unsafe class IoLoop : IDisposable
         var nextHousekeeping = 0L;
         while (!_run.Abort)
         {
-            var n = Native.epoll_wait(_epfd, _events, MaxEvents, WaitMs);
+            var n = _run.IsOpen
+                ? Native.EpollWaitNs(_epfd, _events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
+                : Native.epoll_wait(_epfd, _events, MaxEvents, WaitMs);
             var now = Stopwatch.GetTimestamp();
             if (n < 0)
             {
@@ -138,6 +142,11 @@ internal sealed unsafe class IoLoop : IDisposable
                 {
                     OnReadable(connection, now);
                 }
+            }
+
+            if (_run.IsOpen)
+            {
+                SendDue(Stopwatch.GetTimestamp());
             }
 
             if (now >= nextHousekeeping)
@@ -196,7 +205,7 @@ internal sealed unsafe class IoLoop : IDisposable
             }
         }
 
-        if (now < _run.SendStopTs || (_run.IsOpen && !_run.PacerDone))
+        if (now < _run.SendStopTs || (_run.IsOpen && !OpenDone))
         {
             return false;
         }
@@ -301,6 +310,11 @@ internal sealed unsafe class IoLoop : IDisposable
 
     private void OnWritable(LoadConnection connection)
     {
+        if (_run.IsOpen)
+        {
+            StampQueued(connection, Stopwatch.GetTimestamp());
+        }
+
         if (!connection.TryFlushPending(out _))
         {
             Fail(connection, ref Counters.Reset, atLeastOne: true);

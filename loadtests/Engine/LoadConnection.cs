@@ -4,8 +4,8 @@ using EchoServers.Protocol.Framing;
 namespace EchoServers.Load.Engine;
 
 /// <summary>
-/// One client connection: a ring of per-message timestamps indexed by sequence number, the send side (owned by the
-/// I/O thread in the closed model, by the pacer in the open model) and the receive side (always its I/O thread).
+/// One client connection: a ring of per-message timestamps indexed by sequence number, the send side and the
+/// receive side, both driven by its I/O thread (the closed model sends on replies, the open model when due).
 /// Nothing here allocates per message: payloads are generated into the worker's buffer and replies are checked in
 /// place.
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed class LoadConnection
     /// <summary>Messages that may be outstanding at once.</summary>
     public int Window => _mask + 1;
 
-    /// <summary>Set once the connection failed (reset, eof, timeout); the pacer skips it, nothing reopens it.</summary>
+    /// <summary>Set once the connection failed (reset, eof, timeout); the sender skips it, nothing reopens it.</summary>
     public volatile bool Dead;
 
     /// <summary>Replies to measured messages: a connection with any is "served".</summary>
@@ -63,10 +63,10 @@ internal sealed class LoadConnection
     /// <summary>Whether EPOLLOUT is registered (closed model, pending output).</summary>
     public bool WaitingToWrite;
 
-    /// <summary>Pacer bookkeeping: queued on its dirty list.</summary>
+    /// <summary>Open model: queued on its loop's list of connections to write.</summary>
     public bool Dirty;
 
-    /// <summary>Pacer bookkeeping: the first queued message whose send time is not yet stamped.</summary>
+    /// <summary>Open model: the first queued message whose send time is not yet stamped.</summary>
     public uint FirstUnstamped;
 
     public uint NextSeq => Volatile.Read(ref _nextSeq);

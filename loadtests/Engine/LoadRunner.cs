@@ -8,7 +8,7 @@ namespace EchoServers.Load.Engine;
 
 /// <summary>
 /// Runs one load: checks → connect → warm-up → measure → drain, then builds the <see cref="LoadResult"/>. Callable
-/// in-process (bench, tests); the I/O threads, pacer and connector are dedicated threads, this method only waits and
+/// in-process (bench, tests); the I/O threads (which also pace the open model) and the connector are dedicated threads, this method only waits and
 /// takes the per-second snapshots.
 /// </summary>
 public static class LoadRunner
@@ -51,7 +51,7 @@ public static class LoadRunner
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02));
         var connections = CreateConnections(run, connector);
         var threads = options.Threads > 0 ? options.Threads : Math.Min(Environment.ProcessorCount, connections.Length);
-        var loops = Enumerable.Range(0, threads).Select(i => new IoLoop(run, i)).ToArray();
+        var loops = Enumerable.Range(0, threads).Select(i => new IoLoop(run, i, threads)).ToArray();
         try
         {
             for (var i = 0; i < connections.Length; i++)
@@ -59,24 +59,29 @@ public static class LoadRunner
                 loops[i % threads].Add(connections[i]);
             }
 
-            var pacer = profile.IsOpen ? new Pacer(run, connections, new RateSchedule(profile, options.Arrival, options.Seed)) : null;
-            var sampler = new RunSampler(run, loops, pacer, connections, progress);
+            if (profile.IsOpen)
+            {
+                foreach (var loop in loops)
+                {
+                    loop.UseSchedule(new RateSchedule(profile, options.Arrival, options.Seed));
+                }
+            }
+
+            var sampler = new RunSampler(run, loops, connections, progress);
             using var registration = cancellationToken.Register(() => run.Abort = true);
             foreach (var loop in loops)
             {
                 loop.Start();
             }
 
-            pacer?.Start();
             progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
                 ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
                 : string.Join(", ", profile.Steps));
             await sampler.SampleUntilSendStopAsync(cancellationToken);
             progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
-            var workers = loops.Select(l => l.Completion.Task).Append(pacer?.Completion.Task ?? Task.CompletedTask);
-            await Task.WhenAll(workers).WaitAsync(options.DrainTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
+            await Task.WhenAll(loops.Select(l => l.Completion.Task)).WaitAsync(options.DrainTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
             progress.OnFinished();
-            return BuildResult(options, run, connector, connections, loops, pacer, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return BuildResult(options, run, connector, connections, loops, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -129,10 +134,10 @@ public static class LoadRunner
 
     private static LoadResult BuildResult(
         LoadOptions options, RunContext run, Connector connector, LoadConnection[] connections, IoLoop[] loops,
-        Pacer? pacer, RunSampler sampler, List<string> warnings, bool cancelled)
+        RunSampler sampler, List<string> warnings, bool cancelled)
     {
         var profile = run.Profile;
-        var all = loops.Select(l => l.Counters).Append(pacer?.Counters ?? new WorkerCounters()).ToArray();
+        var all = loops.Select(l => l.Counters).ToArray();
         long Sum(Func<WorkerCounters, long> field) => all.Sum(field);
 
         var latency = Histograms.Merge(loops.Select(l => (HistogramBase)l.Latency));
@@ -191,7 +196,7 @@ public static class LoadRunner
             Errors = errors,
             Valid = errors.Total == 0 && rateOk && !cancelled,
             ServiceTimeUs = LatencySummary.Of(service),
-            SendLatenessUs = pacer is null ? null : LatencySummary.Of(pacer.Lateness),
+            SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
             ConnectLatencyUs = LatencySummary.Of(connector.ConnectLatency),
             Target = options.Target.ToString(),
             Model = profile.IsOpen ? "open" : "closed",

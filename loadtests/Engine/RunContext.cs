@@ -58,9 +58,6 @@ internal sealed class RunContext
 
     public long TimeoutTicks { get; }
 
-    /// <summary>Set by the open model's pacer when it has sent its last message.</summary>
-    public volatile bool PacerDone;
-
     /// <summary>Set to end the run early (cancellation).</summary>
     public volatile bool Abort;
 

@@ -14,20 +14,19 @@ internal sealed class RunSampler
 {
     private readonly RunContext _run;
     private readonly IoLoop[] _loops;
-    private readonly Pacer? _pacer;
     private readonly LoadConnection[] _connections;
     private readonly IProgressSink _progress;
     private readonly List<SecondSnapshot> _seconds = [];
     private readonly LongHistogram _interval = Histograms.Create();
     private readonly LongHistogram _scratch = Histograms.Create();
+    private readonly LongHistogram _lateness = Histograms.Create();
     private Totals _measureStart;
     private Totals _measureEnd;
 
-    public RunSampler(RunContext run, IoLoop[] loops, Pacer? pacer, LoadConnection[] connections, IProgressSink progress)
+    public RunSampler(RunContext run, IoLoop[] loops, LoadConnection[] connections, IProgressSink progress)
     {
         _run = run;
         _loops = loops;
-        _pacer = pacer;
         _connections = connections;
         _progress = progress;
     }
@@ -115,10 +114,16 @@ internal sealed class RunSampler
         }
 
         var lateness = 0L;
-        if (_pacer is not null)
+        if (_run.IsOpen)
         {
-            _pacer.LatenessInterval.GetIntervalHistogramInto(_scratch);
-            lateness = _scratch.TotalCount > 0 ? _scratch.GetValueAtPercentile(99) : 0;
+            _lateness.Reset();
+            foreach (var loop in _loops)
+            {
+                loop.LatenessInterval.GetIntervalHistogramInto(_scratch);
+                _lateness.Add(_scratch);
+            }
+
+            lateness = _lateness.TotalCount > 0 ? _lateness.GetValueAtPercentile(99) : 0;
         }
 
         var messages = to.Received - from.Received;
@@ -144,13 +149,8 @@ internal sealed class RunSampler
     private Totals Take()
     {
         long received = 0, sent = 0, errors = 0;
-        foreach (var counters in _loops.Select(l => l.Counters).Append(_pacer?.Counters))
+        foreach (var counters in _loops.Select(l => l.Counters))
         {
-            if (counters is null)
-            {
-                continue;
-            }
-
             received += Volatile.Read(ref counters.Received);
             sent += Volatile.Read(ref counters.Sent);
             errors += Volatile.Read(ref counters.Mismatch) + Volatile.Read(ref counters.Reset) + Volatile.Read(ref counters.Eof)

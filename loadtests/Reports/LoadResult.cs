@@ -28,7 +28,7 @@ public sealed record LoadResult
     /// <summary>From the actual send of each message.</summary>
     public required LatencySummary ServiceTimeUs { get; init; }
 
-    /// <summary>Open model: how late the pacer sent each message.</summary>
+    /// <summary>Open model: how late each message was actually written after it was due.</summary>
     public LatencySummary? SendLatenessUs { get; init; }
 
     public required LatencySummary ConnectLatencyUs { get; init; }

@@ -29,6 +29,7 @@ internal static unsafe partial class Native
     public const int EAgain = 11;
     public const int EPipe = 32;
     public const int EConnReset = 104;
+    public const int ENoSys = 38;
 
     private const int RlimitNoFile = 7;
     private const int PrSetTimerSlack = 29;
@@ -48,6 +49,32 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_pwait2(int epfd, byte* events, int maxEvents, TimeSpec* timeout, nint sigmask);
+
+    private static bool _noPwait2;
+
+    /// <summary>
+    /// epoll_wait with a nanosecond timeout (epoll_pwait2, Linux 5.11+), so the open model can sleep until a message
+    /// is due instead of rounding to milliseconds. Older kernels: whole milliseconds, then polling (a spin).
+    /// </summary>
+    public static int EpollWaitNs(int epfd, byte* events, int maxEvents, long timeoutNs)
+    {
+        if (!_noPwait2)
+        {
+            var timeout = new TimeSpec { Seconds = timeoutNs / 1_000_000_000, Nanoseconds = timeoutNs % 1_000_000_000 };
+            var n = epoll_pwait2(epfd, events, maxEvents, &timeout, 0);
+            if (n >= 0 || Marshal.GetLastPInvokeError() != ENoSys)
+            {
+                return n;
+            }
+
+            _noPwait2 = true;
+        }
+
+        return epoll_wait(epfd, events, maxEvents, (int)(timeoutNs / 1_000_000));
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint recv(int fd, byte* buffer, nint length, int flags);
