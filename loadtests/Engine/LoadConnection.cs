@@ -123,42 +123,54 @@ internal sealed class LoadConnection
         _carryLength = rest.Length;
     }
 
-    /// <summary>Appends bytes that could not be written yet; grows the buffer (rare: only under backpressure).</summary>
+    /// <summary>Appends bytes that could not be written yet (closed model, under backpressure).</summary>
     public void AppendPending(ReadOnlySpan<byte> bytes)
     {
-        if (_pending is null || _pendingEnd + bytes.Length > _pending.Length)
-        {
-            var live = _pendingEnd - _pendingStart;
-            var size = Math.Max(4096, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live + bytes.Length)));
-            var grown = _pending is not null && size <= _pending.Length ? _pending : new byte[size];
-            _pending?.AsSpan(_pendingStart, live).CopyTo(grown);
-            _pending = grown;
-            _pendingStart = 0;
-            _pendingEnd = live;
-        }
-
-        bytes.CopyTo(_pending.AsSpan(_pendingEnd));
+        bytes.CopyTo(PendingTail(bytes.Length));
         _pendingEnd += bytes.Length;
     }
 
-    /// <summary>Where the next message may be written directly into the pending buffer (open model), at least <paramref name="size"/> bytes.</summary>
+    /// <summary>
+    /// Room for <paramref name="size"/> more bytes at the end of the pending output: compacts first, grows (doubling)
+    /// only when the live bytes do not fit, so the steady state allocates nothing.
+    /// </summary>
     public Span<byte> PendingTail(int size)
     {
         if (_pending is null || _pendingEnd + size > _pending.Length)
         {
-            AppendPending([]);
-            if (_pendingEnd + size > _pending!.Length)
-            {
-                var grown = new byte[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(_pendingEnd + size))];
-                _pending.AsSpan(0, _pendingEnd).CopyTo(grown);
-                _pending = grown;
-            }
+            var live = _pendingEnd - _pendingStart;
+            var buffer = _pending is not null && live + size <= _pending.Length
+                ? _pending
+                : new byte[Math.Max(4096, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live + size)))];
+            _pending?.AsSpan(_pendingStart, live).CopyTo(buffer);
+            _pending = buffer;
+            _pendingStart = 0;
+            _pendingEnd = live;
         }
 
         return _pending.AsSpan(_pendingEnd, size);
     }
 
     public void CommitPending(int written) => _pendingEnd += written;
+
+    /// <summary>Bytes waiting to be written.</summary>
+    public int PendingLength => _pendingEnd - _pendingStart;
+
+    /// <summary>Size of the pending buffer (tests check it stops growing).</summary>
+    public int PendingCapacity => _pending?.Length ?? 0;
+
+    /// <summary>Removes <paramref name="count"/> pending bytes as a send would (tests, without a socket).</summary>
+    internal byte[] TakePendingForTest(int count)
+    {
+        var taken = _pending.AsSpan(_pendingStart, count).ToArray();
+        _pendingStart += count;
+        if (_pendingStart == _pendingEnd)
+        {
+            _pendingStart = _pendingEnd = 0;
+        }
+
+        return taken;
+    }
 
     /// <summary>Writes as much pending output as the socket takes. Returns false when the connection broke.</summary>
     public unsafe bool TryFlushPending(out int errno)

@@ -21,7 +21,12 @@ public static class Preflight
     public static IReadOnlyList<IPAddress> Check(IPEndPoint target, int connections, List<string> warnings)
     {
         CheckDescriptors(connections, warnings);
-        var range = EphemeralPortCount();
+        return SourceAddresses(target, connections, EphemeralPortCount(), warnings);
+    }
+
+    /// <summary>The source addresses to spread <paramref name="connections"/> over, given <paramref name="range"/> ephemeral ports (0 = unknown).</summary>
+    public static IReadOnlyList<IPAddress> SourceAddresses(IPEndPoint target, int connections, int range, List<string> warnings)
+    {
         var perSource = Math.Min(PerSourceAddress, range > 0 ? range - 1000 : PerSourceAddress);
         if (connections <= perSource)
         {

@@ -67,6 +67,18 @@ public sealed class LoadRunIntegrationTests
     }
 
     [Fact]
+    public async Task Ramping_constant_activates_connections_over_time()
+    {
+        await using var server = new LoopbackServer(ServerBehaviour.Correct);
+        var steps = new[] { new EchoServers.Load.Simulations.LoadStep(EchoServers.Load.Simulations.LoadStepKind.RampingConstant, 0, 6, TimeSpan.FromSeconds(1)) };
+        var result = await RunAsync(Options(server) with { Steps = steps, Warmup = TimeSpan.Zero, Pipeline = 1 });
+        Assert.Equal(6, result.Connections.Established);
+        Assert.Equal(0, result.Errors.Total);
+        Assert.InRange(result.Connections.Served, 3, 6); // the last ones become active only near the end
+        Assert.True(result.Messages > 0);
+    }
+
+    [Fact]
     public async Task Upper_server_when_echo_is_expected_is_reported_as_mismatches()
     {
         await using var server = new LoopbackServer(ServerBehaviour.Upper);
