@@ -128,11 +128,6 @@ internal sealed unsafe partial class IoLoop
         var span = connection.PendingTail(size + _run.Overhead);
         connection.CommitPending(LoadConnection.WriteMessage(_framer, span, connection.Id, seq, size));
         Counters.Sent++;
-        if (_run.IsMeasured(due))
-        {
-            Counters.MeasuredSent++;
-        }
-
         if (!connection.Dirty)
         {
             connection.Dirty = true;
@@ -153,6 +148,13 @@ internal sealed unsafe partial class IoLoop
             if (_run.IsMeasured(intended))
             {
                 Lateness.RecordValue(lateUs);
+
+                // The achieved rate counts what actually went out before the measured window closed: a generator
+                // that falls behind sends the same messages, only later, and must not look on target.
+                if (now < _run.SendStopTs)
+                {
+                    Counters.MeasuredSent++;
+                }
             }
         }
 

@@ -23,7 +23,7 @@ public sealed class WorkerCounters
     /// <summary>Correct replies to messages due inside the measured window.</summary>
     public long MeasuredReceived;
 
-    /// <summary>Messages due inside the measured window that were sent.</summary>
+    /// <summary>Messages due inside the measured window that were sent (open model: sent before the window closed).</summary>
     public long MeasuredSent;
 
     /// <summary>Reply bytes (framing included) of measured messages.</summary>
