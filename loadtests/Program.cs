@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EchoServers.Load.Cli;
 
 // Hot paths use stackalloc scratch they overwrite entirely; zeroing it first is wasted work per message.
@@ -28,6 +29,17 @@ internal static class Program
             return RunCommand.UsageError;
         }
 
-        return await parse.InvokeAsync();
+        // Ctrl+C ends the run early but still prints the summary and writes the files (marked invalid); the
+        // library's own handling would exit with 130 before the summary, so the signals are handled here.
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, stop));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, stop));
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true;
+        stop.Cancel();
     }
 }

@@ -13,6 +13,9 @@ internal static class RunCommand
     /// <summary>Exit code for bad input or a run that could not start.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code after Ctrl+C (the summary and files are still written, the result marked invalid).</summary>
+    public const int Interrupted = 130;
+
     public static Command Create()
     {
         var options = new RunCommandOptions();
@@ -74,7 +77,7 @@ internal static class RunCommand
             Console.Out.WriteLine($"assertions    all {bound.Assertions.Count} passed");
         }
 
-        return failed > 0 ? AssertionFailed : 0;
+        return failed > 0 ? AssertionFailed : cancellationToken.IsCancellationRequested ? Interrupted : 0;
     }
 
     private static void WriteOutputs(BoundRunOptions bound, LoadResult result, DateTime startedUtc)

@@ -68,7 +68,7 @@ public static class LoadRunner
             }
 
             var sampler = new RunSampler(run, loops, connections, progress);
-            using var registration = cancellationToken.Register(() => run.Abort = true);
+            using var registration = cancellationToken.Register(run.StopEarly);
             foreach (var loop in loops)
             {
                 loop.Start();
@@ -142,7 +142,7 @@ public static class LoadRunner
 
         var latency = Histograms.Merge(loops.Select(l => (HistogramBase)l.Latency));
         var service = Histograms.Merge(loops.Select(l => (HistogramBase)l.Service));
-        var seconds = profile.MeasuredSeconds;
+        var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
         var messages = Sum(c => c.MeasuredReceived);
         var errors = new ErrorCounts(
             Total: Sum(c => c.Mismatch) + Sum(c => c.Reset) + Sum(c => c.Eof) + Sum(c => c.Timeout) + Sum(c => c.Reorder)
@@ -160,7 +160,7 @@ public static class LoadRunner
         var rateOk = true;
         if (profile.IsOpen)
         {
-            targetRate = profile.MeasuredTarget / seconds;
+            targetRate = profile.AreaBetween(profile.WarmupSeconds, profile.WarmupSeconds + seconds) / seconds;
             achievedRate = Sum(c => c.MeasuredSent) / seconds;
             if (achievedRate < targetRate * 0.99)
             {
@@ -180,9 +180,9 @@ public static class LoadRunner
             warnings.Add($"the generator paused {cost.GcPauseMs:0} ms for GC during measurement (over 1 %)");
         }
 
-        if (cancelled)
+        if (cancelled || run.EndedEarly)
         {
-            warnings.Add("the run was cancelled before it finished");
+            warnings.Add($"the run was cancelled after {run.MeasuredSeconds:0.###} of {profile.MeasuredSeconds:0.###} measured seconds");
         }
 
         return new LoadResult
@@ -194,7 +194,7 @@ public static class LoadRunner
             BytesPerSecond = Math.Round(Sum(c => c.MeasuredBytes) / seconds, 1),
             LatencyUs = LatencySummary.Of(latency),
             Errors = errors,
-            Valid = errors.Total == 0 && rateOk && !cancelled,
+            Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
             ConnectLatencyUs = LatencySummary.Of(connector.ConnectLatency),

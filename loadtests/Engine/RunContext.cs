@@ -20,8 +20,8 @@ internal sealed class RunContext
         IsOpen = profile.IsOpen;
         LoadStartTs = loadStartTs;
         MeasureStartTs = loadStartTs + SecondsToTicks(profile.WarmupSeconds);
-        SendStopTs = loadStartTs + SecondsToTicks(profile.TotalSeconds);
-        DrainDeadlineTs = SendStopTs + SecondsToTicks(options.DrainTimeout.TotalSeconds);
+        _sendStopTs = loadStartTs + SecondsToTicks(profile.TotalSeconds);
+        _drainDeadlineTs = _sendStopTs + SecondsToTicks(options.DrainTimeout.TotalSeconds);
         TimeoutTicks = SecondsToTicks(options.Timeout.TotalSeconds);
         MaxWire = Sizes.Max + Overhead;
     }
@@ -50,11 +50,32 @@ internal sealed class RunContext
     /// <summary>Messages due from here on are measured.</summary>
     public long MeasureStartTs { get; }
 
-    /// <summary>No message is due after this: measurement ends, drain begins.</summary>
-    public long SendStopTs { get; }
+    private long _sendStopTs;
+    private long _drainDeadlineTs;
+
+    /// <summary>No message is due after this: measurement ends, drain begins. Moves earlier when the run is cancelled.</summary>
+    public long SendStopTs => Volatile.Read(ref _sendStopTs);
 
     /// <summary>Outstanding replies are given up on (counted missing) after this.</summary>
-    public long DrainDeadlineTs { get; }
+    public long DrainDeadlineTs => Volatile.Read(ref _drainDeadlineTs);
+
+    /// <summary>Whether the run was cut short (Ctrl+C, cancellation).</summary>
+    public bool EndedEarly { get; private set; }
+
+    /// <summary>Ends the measurement now: no new messages, outstanding replies are drained as usual.</summary>
+    public void StopEarly()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (now < SendStopTs)
+        {
+            Volatile.Write(ref _sendStopTs, now);
+            Volatile.Write(ref _drainDeadlineTs, now + SecondsToTicks(Options.DrainTimeout.TotalSeconds));
+            EndedEarly = true;
+        }
+    }
+
+    /// <summary>Seconds actually measured: the planned window, or less when the run ended early.</summary>
+    public double MeasuredSeconds => Math.Max(0, (SendStopTs - MeasureStartTs) / (double)Stopwatch.Frequency);
 
     public long TimeoutTicks { get; }
 

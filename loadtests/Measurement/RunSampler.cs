@@ -58,7 +58,14 @@ internal sealed class RunSampler
                 }
                 catch (OperationCanceledException)
                 {
-                    _measureEnd = Take();
+                    var end = Take();
+                    _seconds.Add(Snapshot(previous, end, previousSecond, _run.SecondsAt(end.Timestamp)));
+                    _measureEnd = end;
+                    if (profile.WarmupSeconds > 0 && boundary <= profile.WarmupSeconds)
+                    {
+                        _measureStart = end;
+                    }
+
                     return;
                 }
             }

@@ -58,6 +58,23 @@ public sealed class LoadProfile
     /// <summary>Messages the open model should send during measurement.</summary>
     public double MeasuredTarget => Segments.Where(s => s.Measured).Sum(s => s.Area);
 
+    /// <summary>The area under the level between two times (messages, for a rate).</summary>
+    public double AreaBetween(double from, double to)
+    {
+        var area = 0.0;
+        foreach (var segment in Segments)
+        {
+            var a = Math.Max(from, segment.StartSeconds);
+            var b = Math.Min(to, segment.EndSeconds);
+            if (b > a)
+            {
+                area += (segment.LevelAt(a - segment.StartSeconds) + segment.LevelAt(b - segment.StartSeconds)) / 2 * (b - a);
+            }
+        }
+
+        return area;
+    }
+
     /// <summary>The level at <paramref name="seconds"/> from the start of load (0 after the end).</summary>
     public double LevelAt(double seconds)
     {
