@@ -10,15 +10,12 @@ namespace EchoServers.Load.Engine;
 /// the core and no hand-off sits between "due" and "sent". Loop i of n takes messages i, i+n, i+2n … of the one
 /// <see cref="RateSchedule"/>, so together the loops send exactly that schedule (even stays even, Poisson stays
 /// Poisson). The thread sleeps in epoll_pwait2 until the next message is due (nanosecond timeout, 1 ns timer slack)
-/// and, with more than one core, polls the last few microseconds instead of sleeping. Never Task.Delay. A message's
+/// and polls the last <c>--spin</c> microseconds instead of sleeping (wake-up latency). Never Task.Delay. A message's
 /// latency runs from when it was due, so a stalled server cannot hide the wait (no coordinated omission); how late
 /// it actually went out is recorded as send lateness.
 /// </summary>
 internal sealed unsafe partial class IoLoop
 {
-    /// <summary>With spare cores, the last stretch before a due time is polled rather than slept (wake-up latency).</summary>
-    private static readonly long SpinTicks = Environment.ProcessorCount > 1 ? Stopwatch.Frequency / 50_000 : 0;
-
     private static readonly long MaxWaitNs = WaitMs * 1_000_000L;
 
     private readonly List<LoadConnection> _dirty = [];
@@ -58,7 +55,7 @@ internal sealed unsafe partial class IoLoop
             return MaxWaitNs;
         }
 
-        var ticks = _due - now - SpinTicks;
+        var ticks = _due - now - _run.SpinTicks;
         return ticks <= 0 ? 0 : Math.Min(MaxWaitNs, ticks * 1_000_000_000 / Stopwatch.Frequency);
     }
 

@@ -59,6 +59,12 @@ public sealed record LoadOptions
     /// <summary>Open model: messages in flight per connection before new ones overflow; 0 = enough for --timeout at the peak rate.</summary>
     public int MaxInFlight { get; init; }
 
+    /// <summary>
+    /// Open model: poll (busy) for this long before each due time instead of sleeping through it: lower send lateness,
+    /// more CPU. Null = 20 µs when the process may use more than one core, else 0 (a shared core is better slept on).
+    /// </summary>
+    public TimeSpan? Spin { get; init; }
+
     /// <summary>Seed for Poisson arrivals.</summary>
     public int Seed { get; init; } = 1;
 

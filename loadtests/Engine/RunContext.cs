@@ -23,6 +23,7 @@ internal sealed class RunContext
         _sendStopTs = loadStartTs + SecondsToTicks(profile.TotalSeconds);
         _drainDeadlineTs = _sendStopTs + SecondsToTicks(options.DrainTimeout.TotalSeconds);
         TimeoutTicks = SecondsToTicks(options.Timeout.TotalSeconds);
+        SpinTicks = SecondsToTicks((options.Spin ?? (Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(20) : TimeSpan.Zero)).TotalSeconds);
         MaxWire = Sizes.Max + Overhead;
     }
 
@@ -78,6 +79,9 @@ internal sealed class RunContext
     public double MeasuredSeconds => Math.Max(0, (SendStopTs - MeasureStartTs) / (double)Stopwatch.Frequency);
 
     public long TimeoutTicks { get; }
+
+    /// <summary>Open model: how long before a due time the I/O thread stops sleeping and polls.</summary>
+    public long SpinTicks { get; }
 
     /// <summary>Set to end the run early (cancellation).</summary>
     public volatile bool Abort;
