@@ -1,0 +1,205 @@
+using System.CommandLine;
+using System.Globalization;
+using EchoServers.Load.Assertions;
+using EchoServers.Load.Engine;
+using EchoServers.Load.Simulations;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Text;
+using EchoServers.Protocol.Transforms;
+
+namespace EchoServers.Load.Cli;
+
+/// <summary>The options of <c>run</c>. Values are taken as text and parsed here so every mistake gets one clear line.</summary>
+internal sealed class RunCommandOptions
+{
+    private readonly Option<string> _target = new("--target", "-t") { Description = "Server address, e.g. 127.0.0.1:1688 (loopback only unless --allow-private-network)", Required = true };
+    private readonly Option<int> _connections = new("--connections", "-c") { Description = "Connections (closed model: each keeps --pipeline messages in flight; open model: --rate is spread over them)", DefaultValueFactory = _ => 50 };
+    private readonly Option<int> _pipeline = new("--pipeline", "-p") { Description = "Messages in flight per connection (closed model)", DefaultValueFactory = _ => 1 };
+    private readonly Option<string> _size = new("--size", "-s") { Description = "Message payload size, or a uniform range: 64, 4KiB, 64..1024", DefaultValueFactory = _ => "64" };
+    private readonly Option<string> _duration = new("--duration", "-d") { Description = "Measured duration (without --load)", DefaultValueFactory = _ => "10s" };
+    private readonly Option<string> _warmup = new("--warmup") { Description = "Load before measuring, not counted", DefaultValueFactory = _ => "1s" };
+    private readonly Option<string?> _rate = new("--rate", "-r") { Description = "Open model: messages per second in total, fractional allowed (500, 0.5, 30/m)" };
+    private readonly Option<string> _arrival = new("--arrival") { Description = "Open model spacing: even or poisson", DefaultValueFactory = _ => "even" };
+    private readonly Option<string?> _load = new("--load", "-l") { Description = "Load simulations in sequence, e.g. \"ramping-constant 0..1000 over 10s, keep-constant 1000 for 30s\" or \"inject 500/s for 10s, ramping-inject 500..2000/s over 20s\"" };
+    private readonly Option<string> _framing = new("--framing", "-f") { Description = "Wire framing: raw (replies matched by byte count), line or length", DefaultValueFactory = _ => "raw" };
+    private readonly Option<string> _expect = new("--expect") { Description = "A correct reply: echo or upper", DefaultValueFactory = _ => "echo" };
+    private readonly Option<string> _timeout = new("--timeout") { Description = "A reply later than this after its message was due is a timeout", DefaultValueFactory = _ => "5s" };
+    private readonly Option<string> _drainTimeout = new("--drain-timeout") { Description = "How long to wait for outstanding replies after the last message", DefaultValueFactory = _ => "5s" };
+    private readonly Option<string?> _connectRate = new("--connect-rate") { Description = "New connections per second in the connect phase (default: as fast as they complete)" };
+    private readonly Option<string> _connectTimeout = new("--connect-timeout") { Description = "Longest wait for one connection", DefaultValueFactory = _ => "5s" };
+    private readonly Option<int> _threads = new("--threads") { Description = "I/O threads (default: one per core this process may use)" };
+    private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
+    private readonly Option<string?> _spin = new("--spin") { Description = "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us" };
+    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the Poisson arrivals", DefaultValueFactory = _ => 1 };
+    private readonly Option<bool> _allowPrivate = new("--allow-private-network") { Description = "Also allow RFC 1918 / fc00::/7 targets (a local test network)" };
+    private readonly Option<string[]> _assert = new("--assert", "-a") { Description = "Fail (exit 1) unless this holds, e.g. p99<2ms, errors==0, rate>=50000, valid; repeatable", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<string?> _json = new("--json") { Description = "Write the result as JSON to this file" };
+    private readonly Option<string?> _csv = new("--csv") { Description = "Write the per-second series as CSV to this file" };
+    private readonly Option<string?> _hdr = new("--hdr") { Description = "Write the latency histograms as an HdrHistogram log (mergeable) to this file" };
+    private readonly Option<string?> _report = new("--report") { Description = "Write report.md and report.html (self-contained, with charts) into this directory" };
+    private readonly Option<bool> _plain = new("--plain") { Description = "Plain progress lines even on a terminal" };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress, only the summary" };
+
+    public IEnumerable<Option> All =>
+    [
+        _target, _connections, _pipeline, _size, _duration, _warmup, _rate, _arrival, _load, _framing, _expect, _timeout,
+        _drainTimeout, _connectRate, _connectTimeout, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
+        _hdr, _report, _plain, _quiet,
+    ];
+
+    public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
+    {
+        bound = null!;
+        if (!TargetPolicy.TryParse(parse.GetValue(_target) ?? string.Empty, out var target, out error)
+            || !TryPositive(parse.GetValue(_connections), "--connections", out error)
+            || !TryPositive(parse.GetValue(_pipeline), "--pipeline", out error)
+            || !TryDuration(parse, _duration, out var duration, out error)
+            || !TryDuration(parse, _warmup, out var warmup, out error)
+            || !TryDuration(parse, _timeout, out var timeout, out error)
+            || !TryDuration(parse, _drainTimeout, out var drainTimeout, out error)
+            || !TryDuration(parse, _connectTimeout, out var connectTimeout, out error))
+        {
+            return false;
+        }
+
+        if (!SizeSpec.TryParse(parse.GetValue(_size)!, out var sizes, out var sizeError))
+        {
+            error = $"--size: {sizeError}";
+            return false;
+        }
+
+        if (!Enum.TryParse<FramingKind>(parse.GetValue(_framing), ignoreCase: true, out var framing) || !Enum.IsDefined(framing))
+        {
+            error = $"--framing '{parse.GetValue(_framing)}' is not raw, line or length";
+            return false;
+        }
+
+        if (!Enum.TryParse<TransformKind>(parse.GetValue(_expect), ignoreCase: true, out var expect) || !Enum.IsDefined(expect))
+        {
+            error = $"--expect '{parse.GetValue(_expect)}' is not echo or upper";
+            return false;
+        }
+
+        if (!Enum.TryParse<ArrivalKind>(parse.GetValue(_arrival), ignoreCase: true, out var arrival) || !Enum.IsDefined(arrival))
+        {
+            error = $"--arrival '{parse.GetValue(_arrival)}' is not even or poisson";
+            return false;
+        }
+
+        double? rate = null;
+        if (parse.GetValue(_rate) is { } rateText)
+        {
+            if (!LoadSimulationParser.TryParse($"inject {rateText} for 1s", out var rateSteps, out _) || rateSteps[0].From <= 0)
+            {
+                error = $"--rate '{rateText}' is not a positive rate like 500, 0.5 or 30/m";
+                return false;
+            }
+
+            rate = rateSteps[0].From;
+        }
+
+        IReadOnlyList<LoadStep>? steps = null;
+        if (parse.GetValue(_load) is { } loadText)
+        {
+            if (rate is not null)
+            {
+                error = "--rate and --load both shape the run; use one (e.g. --load \"inject 500/s for 10s\")";
+                return false;
+            }
+
+            if (!LoadSimulationParser.TryParse(loadText, out steps, out error))
+            {
+                return false;
+            }
+        }
+
+        double connectRate = 0;
+        if (parse.GetValue(_connectRate) is { } connectRateText
+            && (!double.TryParse(connectRateText.Replace("/s", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out connectRate) || connectRate <= 0))
+        {
+            error = $"--connect-rate '{connectRateText}' is not a positive number per second";
+            return false;
+        }
+
+        TimeSpan? spin = null;
+        if (parse.GetValue(_spin) is { } spinText)
+        {
+            if (!DurationText.TryParse(spinText, out var spinValue, out var spinError))
+            {
+                error = $"--spin: {spinError}";
+                return false;
+            }
+
+            spin = spinValue;
+        }
+
+        var assertions = new List<Assertion>();
+        foreach (var text in parse.GetValue(_assert) ?? [])
+        {
+            if (!AssertionParser.TryParse(text, out var assertion, out error))
+            {
+                return false;
+            }
+
+            assertions.Add(assertion);
+        }
+
+        var load = new LoadOptions
+        {
+            Target = target,
+            Connections = parse.GetValue(_connections),
+            Pipeline = parse.GetValue(_pipeline),
+            Sizes = sizes,
+            Duration = duration,
+            Warmup = warmup,
+            Rate = rate,
+            Arrival = arrival,
+            Steps = steps,
+            Framing = framing,
+            Expect = expect,
+            Timeout = timeout,
+            DrainTimeout = drainTimeout,
+            ConnectRate = connectRate,
+            ConnectTimeout = connectTimeout,
+            Threads = Math.Max(0, parse.GetValue(_threads)),
+            MaxInFlight = Math.Max(0, parse.GetValue(_maxInFlight)),
+            Spin = spin,
+            Seed = parse.GetValue(_seed),
+            AllowPrivateNetwork = parse.GetValue(_allowPrivate),
+        };
+
+        if (TargetPolicy.Refusal(target.Address, load.AllowPrivateNetwork) is { } refusal)
+        {
+            error = refusal;
+            return false;
+        }
+
+        if (duration <= TimeSpan.Zero && steps is null)
+        {
+            error = "--duration must be positive";
+            return false;
+        }
+
+        bound = new BoundRunOptions(load, assertions, parse.GetValue(_json), parse.GetValue(_csv), parse.GetValue(_hdr),
+            parse.GetValue(_report), parse.GetValue(_plain), parse.GetValue(_quiet));
+        return true;
+    }
+
+    private static bool TryPositive(int value, string name, out string error)
+    {
+        error = value >= 1 ? string.Empty : $"{name} must be at least 1 (got {value})";
+        return value >= 1;
+    }
+
+    private static bool TryDuration(ParseResult parse, Option<string> option, out TimeSpan value, out string error)
+    {
+        if (DurationText.TryParse(parse.GetValue(option), out value, out var reason))
+        {
+            error = string.Empty;
+            return true;
+        }
+
+        error = $"{option.Name}: {reason}";
+        return false;
+    }
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using EchoServers.Load.Engine.Interop;
+using EchoServers.Load.Measurement;
+using HdrHistogram;
+
+namespace EchoServers.Load.Engine;
+
+/// <summary>
+/// The open model's sending, done by each I/O thread for its own connections so that no second thread competes for
+/// the core and no hand-off sits between "due" and "sent". Loop i of n takes messages i, i+n, i+2n … of the one
+/// <see cref="RateSchedule"/>, so together the loops send exactly that schedule (even stays even, Poisson stays
+/// Poisson). The thread sleeps in epoll_pwait2 until the next message is due (nanosecond timeout, 1 ns timer slack)
+/// and polls the last <c>--spin</c> microseconds instead of sleeping (wake-up latency). Never Task.Delay. A message's
+/// latency runs from when it was due, so a stalled server cannot hide the wait (no coordinated omission); how late
+/// it actually went out is recorded as send lateness.
+/// </summary>
+internal sealed unsafe partial class IoLoop
+{
+    private static readonly long MaxWaitNs = WaitMs * 1_000_000L;
+
+    private readonly List<LoadConnection> _dirty = [];
+    private RateSchedule? _schedule;
+    private long _due = long.MaxValue;
+    private int _nextConnection;
+
+    /// <summary>Send lateness (actual − intended send time) of every message, read each second.</summary>
+    public Recorder LatenessInterval { get; } = Histograms.CreateRecorder();
+
+    /// <summary>Send lateness of measured messages.</summary>
+    public LongHistogram Lateness { get; } = Histograms.Create();
+
+    /// <summary>True once this loop has no message left to send and nothing queued.</summary>
+    private bool OpenDone => (_due == long.MaxValue || _due >= _run.SendStopTs) && _dirty.Count == 0;
+
+    /// <summary>Starts the open model's schedule for this loop (before <see cref="Start"/>).</summary>
+    public void UseSchedule(RateSchedule schedule)
+    {
+        _schedule = schedule;
+        for (var i = 0; i < Index; i++)
+        {
+            schedule.Next();
+        }
+
+        _due = DueTs(schedule.Next());
+    }
+
+    private long DueTs(double seconds) =>
+        double.IsPositiveInfinity(seconds) ? long.MaxValue : _run.LoadStartTs + RunContext.SecondsToTicks(seconds);
+
+    /// <summary>How long epoll may sleep: until shortly before the next message is due, at most 2 ms.</summary>
+    private long OpenWaitNs(long now)
+    {
+        if (_due == long.MaxValue || _due >= _run.SendStopTs)
+        {
+            return MaxWaitNs;
+        }
+
+        var ticks = _due - now - _run.SpinTicks;
+        return ticks <= 0 ? 0 : Math.Min(MaxWaitNs, ticks * 1_000_000_000 / Stopwatch.Frequency);
+    }
+
+    /// <summary>Queues every message due by <paramref name="now"/> and writes each connection's queue in one send.</summary>
+    private void SendDue(long now)
+    {
+        while (_due <= now && _due < _run.SendStopTs)
+        {
+            var connection = NextLive();
+            if (connection is null)
+            {
+                _due = long.MaxValue;
+                break;
+            }
+
+            Queue(connection, _due);
+            for (var skip = 1; skip < _loopCount; skip++)
+            {
+                _schedule!.Next();
+            }
+
+            _due = DueTs(_schedule!.Next());
+        }
+
+        if (_dirty.Count == 0)
+        {
+            return;
+        }
+
+        var sentAt = Stopwatch.GetTimestamp();
+        foreach (var connection in _dirty)
+        {
+            connection.Dirty = false;
+            if (connection.Dead || connection.WaitingToWrite)
+            {
+                // Dead: already counted. Waiting: EPOLLOUT will write (and stamp) what is queued.
+                continue;
+            }
+
+            StampQueued(connection, sentAt);
+            if (!connection.TryFlushPending(out _))
+            {
+                Fail(connection, ref Counters.Reset, atLeastOne: true);
+                continue;
+            }
+
+            if (connection.HasPending)
+            {
+                connection.WaitingToWrite = true;
+                _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollOut | Native.EpollRdHup, (ulong)connection.Slot);
+            }
+        }
+
+        _dirty.Clear();
+    }
+
+    private void Queue(LoadConnection connection, long due)
+    {
+        if (connection.Outstanding >= connection.Window)
+        {
+            Counters.Overflow++;
+            return;
+        }
+
+        var seq = connection.Claim(due, due);
+        var size = _run.Sizes.SizeOf(connection.Id, seq);
+        var span = connection.PendingTail(size + _run.Overhead);
+        connection.CommitPending(LoadConnection.WriteMessage(_framer, span, connection.Id, seq, size));
+        Counters.Sent++;
+        if (!connection.Dirty)
+        {
+            connection.Dirty = true;
+            _dirty.Add(connection);
+        }
+    }
+
+    /// <summary>Records the actual send time of each message queued on <paramref name="connection"/> since its last write.</summary>
+    private void StampQueued(LoadConnection connection, long now)
+    {
+        var end = connection.NextSeq;
+        for (var seq = connection.FirstUnstamped; seq != end; seq++)
+        {
+            var intended = connection.IntendedOf(seq);
+            connection.SetSent(seq, now);
+            var lateUs = Histograms.Clamp(RunContext.TicksToUs(now - intended));
+            LatenessInterval.RecordValue(lateUs);
+            if (_run.IsMeasured(intended))
+            {
+                Lateness.RecordValue(lateUs);
+
+                // The achieved rate counts what actually went out before the measured window closed: a generator
+                // that falls behind sends the same messages, only later, and must not look on target.
+                if (now < _run.SendStopTs)
+                {
+                    Counters.MeasuredSent++;
+                }
+            }
+        }
+
+        connection.FirstUnstamped = end;
+    }
+
+    private LoadConnection? NextLive()
+    {
+        for (var tries = 0; tries < _connections.Count; tries++)
+        {
+            var connection = _connections[_nextConnection];
+            _nextConnection = _nextConnection + 1 == _connections.Count ? 0 : _nextConnection + 1;
+            if (!connection.Dead)
+            {
+                return connection;
+            }
+        }
+
+        return null;
+    }
+}

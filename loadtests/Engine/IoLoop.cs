@@ -1,0 +1,470 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using EchoServers.Load.Engine.Interop;
+using EchoServers.Load.Measurement;
+using EchoServers.Protocol.Framing;
+using HdrHistogram;
+
+namespace EchoServers.Load.Engine;
+
+/// <summary>
+/// One I/O thread: an epoll set over its share of the connections. Reads replies, checks them in place, records
+/// latency and, in the closed model, sends the next messages of a connection in one write. No allocation per
+/// message: buffers are per thread, payloads are generated, histograms are preallocated.
+/// </summary>
+internal sealed unsafe partial class IoLoop : IDisposable
+{
+    private const int MaxEvents = 256;
+    private const int WaitMs = 2;
+    private static readonly long HousekeepingTicks = Stopwatch.Frequency / 100;
+    private static readonly long TimeoutScanTicks = Stopwatch.Frequency / 20;
+
+    private readonly RunContext _run;
+    private readonly List<LoadConnection> _connections = [];
+    private readonly int _epfd;
+    private readonly byte* _events;
+    private readonly byte[] _readBuffer;
+    private readonly byte[] _writeBuffer;
+    private readonly SpanFramer _framer;
+    private int _writeLength;
+    private int _activeTarget;
+    private long _nextTimeoutScan;
+    private readonly int _loopCount;
+    private Thread? _thread;
+
+    public IoLoop(RunContext run, int index, int count)
+    {
+        _run = run;
+        Index = index;
+        _loopCount = count;
+        _framer = run.Framer;
+        _epfd = Native.epoll_create1(Native.EpollCloexec);
+        if (_epfd < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * 16));
+        _readBuffer = new byte[CarrySize(run) + (64 * 1024)];
+        _writeBuffer = new byte[Math.Max(64 * 1024, run.MaxWire * 2)];
+    }
+
+    public int Index { get; }
+
+    public WorkerCounters Counters { get; } = new();
+
+    /// <summary>Latency of every reply, read each second by the reporter.</summary>
+    public Recorder LatencyInterval { get; } = Histograms.CreateRecorder();
+
+    /// <summary>Latency (from the intended send time) of measured messages.</summary>
+    public LongHistogram Latency { get; } = Histograms.Create();
+
+    /// <summary>Service time (from the actual send) of measured messages.</summary>
+    public LongHistogram Service { get; } = Histograms.Create();
+
+    public IReadOnlyList<LoadConnection> Connections => _connections;
+
+    /// <summary>Bytes this I/O thread allocated over the whole run (warm-up included): the proof of no allocation per message.</summary>
+    public long AllocatedBytes { get; private set; }
+
+    /// <summary>Completes when the thread has finished (faults if it crashed).</summary>
+    public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Bytes a connection must keep between reads: one maximal frame plus its framing.</summary>
+    public static int CarrySize(RunContext run) => Math.Max(run.Sizes.Max, 16) + 8;
+
+    public void Add(LoadConnection connection)
+    {
+        var slot = _connections.Count;
+        connection.Slot = slot;
+        _connections.Add(connection);
+        if (Native.EpollControl(_epfd, Native.EpollCtlAdd, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)slot) != 0)
+        {
+            throw new InvalidOperationException($"epoll_ctl ADD failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    public void Start()
+    {
+        _thread = new Thread(ThreadMain) { IsBackground = true, Name = $"echo-load io {Index}" };
+        _thread.Start();
+    }
+
+    private void ThreadMain()
+    {
+        try
+        {
+            // The open model sleeps until each message is due: without this the kernel may add 50 µs to every sleep.
+            Native.MinimiseTimerSlack();
+            Run();
+            Completion.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            Completion.TrySetException(ex);
+        }
+    }
+
+    private void Run()
+    {
+        var allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+        var nextHousekeeping = 0L;
+        while (!_run.Abort)
+        {
+            var n = _run.IsOpen
+                ? Native.EpollWaitNs(_epfd, _events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
+                : Native.epoll_wait(_epfd, _events, MaxEvents, WaitMs);
+            var now = Stopwatch.GetTimestamp();
+            if (n < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Native.EIntr)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException($"epoll_wait failed (errno {errno})");
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var connection = _connections[(int)Native.EventData(_events, i)];
+                if (connection.Dead)
+                {
+                    continue;
+                }
+
+                var mask = Native.EventMask(_events, i);
+                if ((mask & Native.EpollOut) != 0)
+                {
+                    OnWritable(connection);
+                }
+
+                if (!connection.Dead && (mask & (Native.EpollIn | Native.EpollHup | Native.EpollErr | Native.EpollRdHup)) != 0)
+                {
+                    OnReadable(connection, now);
+                }
+            }
+
+            if (_run.IsOpen)
+            {
+                SendDue(Stopwatch.GetTimestamp());
+            }
+
+            if (now >= nextHousekeeping)
+            {
+                nextHousekeeping = now + HousekeepingTicks;
+                if (Housekeeping(now))
+                {
+                    break;
+                }
+            }
+        }
+
+        foreach (var connection in _connections)
+        {
+            if (!connection.Dead && connection.Outstanding > 0)
+            {
+                Counters.Missing += connection.Outstanding;
+            }
+        }
+
+        AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
+    }
+
+    /// <summary>Starts idle connections that became active, times out stuck ones; returns true when this loop is done.</summary>
+    private bool Housekeeping(long now)
+    {
+        if (!_run.IsOpen)
+        {
+            var target = now < _run.LoadStartTs || now >= _run.SendStopTs
+                ? 0
+                : (int)Math.Round(_run.Profile.LevelAt(_run.SecondsAt(now)));
+            var changed = target != _activeTarget;
+            _activeTarget = target;
+            if (changed || now >= _nextTimeoutScan)
+            {
+                foreach (var connection in _connections)
+                {
+                    if (!connection.Dead && connection.Outstanding == 0 && connection.Index < target)
+                    {
+                        TopUp(connection, now);
+                    }
+                }
+            }
+        }
+
+        if (now >= _nextTimeoutScan)
+        {
+            _nextTimeoutScan = now + TimeoutScanTicks;
+            foreach (var connection in _connections)
+            {
+                if (!connection.Dead && connection.Outstanding > 0
+                    && now - connection.IntendedOf(connection.NextExpected) > _run.TimeoutTicks)
+                {
+                    Fail(connection, ref Counters.Timeout, atLeastOne: true);
+                }
+            }
+        }
+
+        if (now < _run.SendStopTs || (_run.IsOpen && !OpenDone))
+        {
+            return false;
+        }
+
+        if (now >= _run.DrainDeadlineTs)
+        {
+            return true;
+        }
+
+        foreach (var connection in _connections)
+        {
+            if (!connection.Dead && (connection.Outstanding > 0 || connection.HasPending))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Closed model: fills the connection's pipeline and writes the new messages in one send.</summary>
+    private void TopUp(LoadConnection connection, long now)
+    {
+        if (connection.Dead || now >= _run.SendStopTs || connection.Index >= _activeTarget)
+        {
+            return;
+        }
+
+        var limit = Math.Min(_run.Pipeline, connection.Window);
+        var measured = _run.IsMeasured(now);
+        while (connection.Outstanding < limit)
+        {
+            var seq = connection.Claim(now, now);
+            var size = _run.Sizes.SizeOf(connection.Id, seq);
+            if (_writeLength + size + _run.Overhead > _writeBuffer.Length && !FlushWrite(connection))
+            {
+                return;
+            }
+
+            _writeLength += LoadConnection.WriteMessage(_framer, _writeBuffer.AsSpan(_writeLength), connection.Id, seq, size);
+            Counters.Sent++;
+            if (measured)
+            {
+                Counters.MeasuredSent++;
+            }
+        }
+
+        FlushWrite(connection);
+    }
+
+    private bool FlushWrite(LoadConnection connection)
+    {
+        var length = _writeLength;
+        _writeLength = 0;
+        if (length == 0)
+        {
+            return true;
+        }
+
+        if (connection.HasPending)
+        {
+            connection.AppendPending(_writeBuffer.AsSpan(0, length));
+            return true;
+        }
+
+        var offset = 0;
+        while (offset < length)
+        {
+            nint n;
+            fixed (byte* p = &_writeBuffer[offset])
+            {
+                n = Native.send(connection.Fd, p, length - offset, Native.MsgNoSignal | Native.MsgDontWait);
+            }
+
+            if (n >= 0)
+            {
+                offset += (int)n;
+                continue;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Native.EIntr)
+            {
+                continue;
+            }
+
+            if (errno == Native.EAgain)
+            {
+                // The socket buffer is full: keep the rest and ask epoll to say when it drains.
+                connection.AppendPending(_writeBuffer.AsSpan(offset, length - offset));
+                connection.WaitingToWrite = true;
+                _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollOut | Native.EpollRdHup, (ulong)SlotOf(connection));
+                return true;
+            }
+
+            Fail(connection, ref Counters.Reset, atLeastOne: true);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void OnWritable(LoadConnection connection)
+    {
+        if (_run.IsOpen)
+        {
+            StampQueued(connection, Stopwatch.GetTimestamp());
+        }
+
+        if (!connection.TryFlushPending(out _))
+        {
+            Fail(connection, ref Counters.Reset, atLeastOne: true);
+            return;
+        }
+
+        if (!connection.HasPending && connection.WaitingToWrite)
+        {
+            connection.WaitingToWrite = false;
+            _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)SlotOf(connection));
+        }
+    }
+
+    private void OnReadable(LoadConnection connection, long now)
+    {
+        var carry = connection.Carry;
+        var kept = carry.Length;
+        carry.CopyTo(_readBuffer);
+        nint n;
+        fixed (byte* p = &_readBuffer[kept])
+        {
+            n = Native.recv(connection.Fd, p, _readBuffer.Length - kept, Native.MsgDontWait);
+        }
+
+        if (n > 0)
+        {
+            var data = _readBuffer.AsSpan(0, kept + (int)n);
+            var consumed = ProcessReplies(connection, data, now);
+            if (connection.Dead)
+            {
+                return;
+            }
+
+            connection.SetCarry(data[consumed..]);
+            if (!_run.IsOpen)
+            {
+                TopUp(connection, now);
+            }
+
+            return;
+        }
+
+        if (n == 0)
+        {
+            Fail(connection, ref Counters.Eof, atLeastOne: now < _run.SendStopTs);
+            return;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is Native.EAgain or Native.EIntr)
+        {
+            return;
+        }
+
+        Fail(connection, ref Counters.Reset, atLeastOne: true);
+    }
+
+    /// <summary>Checks every complete reply in <paramref name="data"/>; returns the bytes consumed.</summary>
+    private int ProcessReplies(LoadConnection connection, ReadOnlySpan<byte> data, long now)
+    {
+        var position = 0;
+        var raw = _framer.Framing == FramingKind.Raw;
+        while (position < data.Length && !connection.Dead)
+        {
+            if (connection.Outstanding == 0)
+            {
+                // Bytes nobody asked for: the server invented or duplicated a reply.
+                Counters.Mismatch++;
+                return data.Length;
+            }
+
+            if (raw)
+            {
+                var size = _run.Sizes.SizeOf(connection.Id, connection.NextExpected);
+                if (data.Length - position < size)
+                {
+                    break;
+                }
+
+                HandleReply(connection, data.Slice(position, size), size, now);
+                position += size;
+                continue;
+            }
+
+            var status = _framer.TryParse(data[position..], out var frame, out _);
+            if (status == FrameStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status != FrameStatus.Complete)
+            {
+                // An oversized or malformed frame: the stream cannot be resynchronised, every outstanding reply is lost.
+                Fail(connection, ref Counters.Mismatch, atLeastOne: true);
+                return data.Length;
+            }
+
+            HandleReply(connection, data.Slice(position + frame.PayloadOffset, frame.PayloadLength), frame.Consumed, now);
+            position += frame.Consumed;
+        }
+
+        return position;
+    }
+
+    private void HandleReply(LoadConnection connection, ReadOnlySpan<byte> reply, int wireLength, long now)
+    {
+        var verdict = ReplyVerifier.Check(connection, reply, _run.Sizes, _run.Expect, out var seq);
+        if (verdict == ReplyVerdict.Mismatch)
+        {
+            Counters.Mismatch++;
+            connection.Complete(seq);
+            return;
+        }
+
+        if (verdict == ReplyVerdict.Reordered)
+        {
+            Counters.Reorder++;
+        }
+
+        var intended = connection.IntendedOf(seq);
+        var sent = connection.SentOf(seq);
+        connection.Complete(seq);
+        Counters.Received++;
+        LatencyInterval.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
+        if (_run.IsMeasured(intended))
+        {
+            Latency.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
+            Service.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - sent)));
+            Counters.MeasuredReceived++;
+            Counters.MeasuredBytes += wireLength;
+            connection.MeasuredReplies++;
+        }
+    }
+
+    /// <summary>Marks the connection failed and counts its outstanding messages as lost to <paramref name="counter"/>.</summary>
+    private void Fail(LoadConnection connection, ref long counter, bool atLeastOne)
+    {
+        var lost = connection.Outstanding;
+        counter += atLeastOne ? Math.Max(1, lost) : lost;
+        connection.Dead = true;
+        _ = Native.EpollControl(_epfd, Native.EpollCtlDel, connection.Fd, 0, 0);
+    }
+
+    private static int SlotOf(LoadConnection connection) => connection.Slot;
+
+    public void Dispose()
+    {
+        _ = Native.close(_epfd);
+        NativeMemory.Free(_events);
+    }
+}

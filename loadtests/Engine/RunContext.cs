@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using EchoServers.Load.Simulations;
+using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Transforms;
+
+namespace EchoServers.Load.Engine;
+
+/// <summary>What every worker of one run shares: settings and the timeline, as Stopwatch timestamps.</summary>
+internal sealed class RunContext
+{
+    public RunContext(LoadOptions options, LoadProfile profile, long loadStartTs)
+    {
+        Options = options;
+        Profile = profile;
+        Framer = new SpanFramer(options.Framing, Math.Max(options.Sizes.Max, 16));
+        Overhead = Framer.Overhead;
+        Sizes = options.Sizes;
+        Expect = options.Expect;
+        Pipeline = options.Pipeline;
+        IsOpen = profile.IsOpen;
+        LoadStartTs = loadStartTs;
+        MeasureStartTs = loadStartTs + SecondsToTicks(profile.WarmupSeconds);
+        _sendStopTs = loadStartTs + SecondsToTicks(profile.TotalSeconds);
+        _drainDeadlineTs = _sendStopTs + SecondsToTicks(options.DrainTimeout.TotalSeconds);
+        TimeoutTicks = SecondsToTicks(options.Timeout.TotalSeconds);
+        SpinTicks = SecondsToTicks((options.Spin ?? (Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(20) : TimeSpan.Zero)).TotalSeconds);
+        MaxWire = Sizes.Max + Overhead;
+    }
+
+    public LoadOptions Options { get; }
+
+    public LoadProfile Profile { get; }
+
+    public SpanFramer Framer { get; }
+
+    public int Overhead { get; }
+
+    public SizeSpec Sizes { get; }
+
+    public TransformKind Expect { get; }
+
+    public int Pipeline { get; }
+
+    public bool IsOpen { get; }
+
+    public int MaxWire { get; }
+
+    /// <summary>When load begins (after the connect phase).</summary>
+    public long LoadStartTs { get; }
+
+    /// <summary>Messages due from here on are measured.</summary>
+    public long MeasureStartTs { get; }
+
+    private long _sendStopTs;
+    private long _drainDeadlineTs;
+
+    /// <summary>No message is due after this: measurement ends, drain begins. Moves earlier when the run is cancelled.</summary>
+    public long SendStopTs => Volatile.Read(ref _sendStopTs);
+
+    /// <summary>Outstanding replies are given up on (counted missing) after this.</summary>
+    public long DrainDeadlineTs => Volatile.Read(ref _drainDeadlineTs);
+
+    /// <summary>Whether the run was cut short (Ctrl+C, cancellation).</summary>
+    public bool EndedEarly { get; private set; }
+
+    /// <summary>Ends the measurement now: no new messages, outstanding replies are drained as usual.</summary>
+    public void StopEarly()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (now < SendStopTs)
+        {
+            Volatile.Write(ref _sendStopTs, now);
+            Volatile.Write(ref _drainDeadlineTs, now + SecondsToTicks(Options.DrainTimeout.TotalSeconds));
+            EndedEarly = true;
+        }
+    }
+
+    /// <summary>Seconds actually measured: the planned window, or less when the run ended early.</summary>
+    public double MeasuredSeconds => Math.Max(0, (SendStopTs - MeasureStartTs) / (double)Stopwatch.Frequency);
+
+    public long TimeoutTicks { get; }
+
+    /// <summary>Open model: how long before a due time the I/O thread stops sleeping and polls.</summary>
+    public long SpinTicks { get; }
+
+    /// <summary>Set to end the run early (cancellation).</summary>
+    public volatile bool Abort;
+
+    /// <summary>Whether a message due at <paramref name="intendedTs"/> is inside the measured window.</summary>
+    public bool IsMeasured(long intendedTs) => intendedTs >= MeasureStartTs && intendedTs < SendStopTs;
+
+    /// <summary>Seconds since load started at <paramref name="ts"/>.</summary>
+    public double SecondsAt(long ts) => (ts - LoadStartTs) / (double)Stopwatch.Frequency;
+
+    public static long SecondsToTicks(double seconds) => (long)(seconds * Stopwatch.Frequency);
+
+    /// <summary>Converts a Stopwatch interval to whole microseconds.</summary>
+    public static long TicksToUs(long ticks) => TicksPerUs > 0 ? ticks / TicksPerUs : ticks * 1_000_000 / Stopwatch.Frequency;
+
+    private static readonly long TicksPerUs = Stopwatch.Frequency % 1_000_000 == 0 ? Stopwatch.Frequency / 1_000_000 : 0;
+}

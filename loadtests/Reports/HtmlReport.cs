@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using HdrHistogram;
+
+namespace EchoServers.Load.Reports;
+
+/// <summary>
+/// <c>--report DIR</c>: report.md (summary, percentiles, per-second table) and report.html (the same with a
+/// latency-percentile chart and throughput/p99-over-time charts, inline SVG, no external files).
+/// </summary>
+public static class HtmlReport
+{
+    /// <summary>Percentiles drawn on the percentile chart: 0, 90, 99, 99.9 … evenly on the log(1/(1−p)) axis.</summary>
+    private static readonly double[] ChartPercentiles = [.. Enumerable.Range(0, 41).Select(k => 100 * (1 - Math.Pow(10, -k / 10.0)))];
+
+    public static void WriteDirectory(LoadResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(result));
+        File.WriteAllText(Path.Combine(directory, "report.html"), Html(result));
+    }
+
+    public static string Markdown(LoadResult r)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# echo-load run: {r.Target}").AppendLine();
+        md.AppendLine("```").Append(SummaryText.Format(r)).AppendLine("```").AppendLine();
+        md.AppendLine("| | p50 | p90 | p99 | p99.9 | p99.99 | max | mean |").AppendLine("|---|---|---|---|---|---|---|---|");
+        md.AppendLine(Row("latency (from intended send)", r.LatencyUs));
+        md.AppendLine(Row("service time (from actual send)", r.ServiceTimeUs));
+        if (r.SendLatenessUs is { } late)
+        {
+            md.AppendLine(Row("send lateness", late));
+        }
+
+        md.AppendLine(Row("connect", r.ConnectLatencyUs)).AppendLine();
+        md.AppendLine("| second | phase | msgs/s | p50 | p99 | max | errors | connections | cpu % |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var s in r.PerSecond)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.Second:0.###} | {s.Phase} | {Format.Rate(s.MessagesPerSecond)} | {Format.Us(s.P50Us)} | {Format.Us(s.P99Us)} | {Format.Us(s.MaxUs)} | {s.Errors} | {s.ActiveConnections} | {s.CpuPercent:0} |");
+        }
+
+        return md.ToString();
+    }
+
+    public static string Html(LoadResult r)
+    {
+        var html = new StringBuilder();
+        html.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>echo-load report</title>");
+        html.AppendLine("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<h1>echo-load run: {WebUtility.HtmlEncode(r.Target)}</h1>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong></p><pre>{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
+        html.AppendLine("<h2>Latency by percentile</h2>");
+        var curves = new List<(string, IReadOnlyList<(double, double)>)>();
+        if (r.LatencyHistogram is { TotalCount: > 0 } latency)
+        {
+            curves.Add(("latency (from intended send)", PercentileCurve(latency)));
+        }
+
+        if (r.ServiceHistogram is { TotalCount: > 0 } service)
+        {
+            curves.Add(("service time (from actual send)", PercentileCurve(service)));
+        }
+
+        html.AppendLine(SvgChart.Lines("latency by percentile", "percentile", "latency", curves,
+            x => $"{100 * (1 - Math.Pow(10, -x)):0.###}%", y => Format.Us(y)));
+        html.AppendLine("<h2>Throughput over time</h2>");
+        html.AppendLine(SvgChart.Lines("throughput", "second", "msgs/s",
+            [("msgs/s", [.. r.PerSecond.Select(s => (s.Second, s.MessagesPerSecond))])], yLabel: Format.Rate));
+        html.AppendLine("<h2>p99 latency over time</h2>");
+        html.AppendLine(SvgChart.Lines("p99 per second", "second", "p99",
+            [("p99", [.. r.PerSecond.Select(s => (s.Second, (double)s.P99Us))]), ("max", [.. r.PerSecond.Select(s => (s.Second, (double)s.MaxUs))])],
+            yLabel: Format.Us));
+        html.AppendLine("<h2>Per second</h2><table><tr><th>second</th><th>phase</th><th>msgs/s</th><th>p50</th><th>p99</th><th>max</th><th>errors</th><th>connections</th><th>cpu %</th></tr>");
+        foreach (var s in r.PerSecond)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{s.Second:0.###}</td><td>{s.Phase}</td><td>{Format.Rate(s.MessagesPerSecond)}</td><td>{Format.Us(s.P50Us)}</td><td>{Format.Us(s.P99Us)}</td><td>{Format.Us(s.MaxUs)}</td><td>{s.Errors}</td><td>{s.ActiveConnections}</td><td>{s.CpuPercent:0}</td></tr>");
+        }
+
+        return html.AppendLine("</table></body></html>").ToString();
+    }
+
+    /// <summary>(log10(1/(1−p)), value) points, so 90 %, 99 %, 99.9 % are evenly spaced.</summary>
+    private static List<(double, double)> PercentileCurve(HistogramBase histogram) =>
+        [.. ChartPercentiles.Select(p => (-Math.Log10(1 - (p / 100)), (double)histogram.GetValueAtPercentile(p)))];
+
+    private static string Row(string name, Measurement.LatencySummary l) =>
+        $"| {name} | {Format.Us(l.P50)} | {Format.Us(l.P90)} | {Format.Us(l.P99)} | {Format.Us(l.P999)} | {Format.Us(l.P9999)} | {Format.Us(l.Max)} | {Format.Us(l.Mean)} |";
+}

@@ -1,0 +1,39 @@
+using System.Text;
+
+namespace EchoServers.Load.Reports;
+
+/// <summary>The final summary as plain text (also the body of the Markdown report's first block).</summary>
+public static class SummaryText
+{
+    public static string Format(LoadResult r)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"target        {r.Target}  ({r.Framing} framing, expect {r.Expect}, {r.Size} B messages{(r.Model == "closed" ? $", pipeline {r.Pipeline}" : string.Empty)})");
+        s.AppendLine($"load          {r.Model} model: {r.Load}  (+{r.WarmupSeconds:0.###}s warm-up)");
+        s.AppendLine($"connections   {r.Connections.Established} of {r.Connections.Requested} established, {r.Connections.Failed} failed, {r.Connections.Served} served;"
+            + $" connect p50 {Reports.Format.Us(r.ConnectLatencyUs.P50)} max {Reports.Format.Us(r.ConnectLatencyUs.Max)}");
+        s.AppendLine($"messages      {Reports.Format.Count(r.Messages)} in {r.DurationSeconds:0.###}s = {Reports.Format.Rate(r.MessagesPerSecond)} msgs/s, {Reports.Format.Bytes(r.BytesPerSecond)}");
+        if (r.TargetRate is { } target)
+        {
+            s.AppendLine($"rate          target {Reports.Format.Rate(target)}/s, achieved {Reports.Format.Rate(r.AchievedRate ?? 0)}/s"
+                + (r.SendLatenessUs is { } late ? $"; send lateness p50 {Reports.Format.Us(late.P50)} p99 {Reports.Format.Us(late.P99)} max {Reports.Format.Us(late.Max)}" : string.Empty));
+        }
+
+        s.AppendLine($"latency       {Line(r.LatencyUs)}");
+        s.AppendLine($"service time  {Line(r.ServiceTimeUs)}");
+        var e = r.Errors;
+        s.AppendLine($"errors        {e.Total} (mismatch {e.Mismatch}, reorder {e.Reorder}, reset {e.Reset}, eof {e.Eof}, timeout {e.Timeout}, missing {e.Missing}, overflow {e.Overflow}, connect {e.Connect})");
+        var g = r.Generator;
+        s.AppendLine($"generator     cpu {g.CpuPercentOfCores:0.#}% of {g.Cores} core(s), {g.CpuUsPerMessage:0.###} us/msg, {g.IoThreads} I/O thread(s), gc pauses {g.GcPauseMs:0.##} ms ({g.Gen0Collections} gen0), {g.AllocatedBytesPerMessage:0.###} B allocated/msg ({g.IoThreadAllocatedBytes} B by I/O threads in all)");
+        foreach (var warning in r.Warnings)
+        {
+            s.AppendLine($"warning       {warning}");
+        }
+
+        s.AppendLine($"valid         {(r.Valid ? "yes" : "NO")}");
+        return s.ToString();
+    }
+
+    private static string Line(Measurement.LatencySummary l) =>
+        $"p50 {Reports.Format.Us(l.P50)}  p90 {Reports.Format.Us(l.P90)}  p99 {Reports.Format.Us(l.P99)}  p99.9 {Reports.Format.Us(l.P999)}  p99.99 {Reports.Format.Us(l.P9999)}  max {Reports.Format.Us(l.Max)}  mean {Reports.Format.Us(l.Mean)}";
+}
