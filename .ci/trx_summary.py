@@ -1,4 +1,5 @@
-"""Reads every TRX file under a folder, prints 'N passed, N failed, N skipped', exits 1 on failures or on no tests."""
+"""Reads every TRX file under a folder, prints 'N passed, N failed, N skipped', exits 1 on failures or on no tests.
+With --counts: prints just the three numbers, for .ci/run to add its own end-to-end checks to."""
 import pathlib
 import sys
 import xml.etree.ElementTree as ET
@@ -6,7 +7,7 @@ import xml.etree.ElementTree as ET
 NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 
 
-def main(folder: str) -> int:
+def main(folder: str, counts_only: bool = False) -> int:
     passed = failed = skipped = 0
     failures = []
     files = sorted(pathlib.Path(folder).rglob("*.trx"))
@@ -21,6 +22,9 @@ def main(folder: str) -> int:
             else:
                 failed += 1
                 failures.append(result.get("testName", "?"))
+    if counts_only:
+        print(passed, failed, skipped)
+        return 0
     for name in failures:
         print(f"FAILED: {name}")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
@@ -31,4 +35,4 @@ def main(folder: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], "--counts" in sys.argv[2:]))

@@ -5,6 +5,8 @@ need=()
 command -v python3 >/dev/null || need+=(python3)
 command -v gcc >/dev/null || need+=(gcc)
 command -v taskset >/dev/null || need+=(util-linux)
+command -v tmux >/dev/null || need+=(tmux)
+command -v prlimit >/dev/null || need+=(util-linux)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
