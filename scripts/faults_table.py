@@ -1,6 +1,6 @@
 """Prints one line per reliability case from TRX files: case, model, pass/fail, figure (and a Markdown table with --markdown).
 
-The model is read from the test class: <Model>SurvivalTests -> model, FaultProxyTests -> proxy. The figure is the
+The model is read from the test class: <Model>SurvivalTests or <Model>MatrixTests -> model, FaultProxyTests -> proxy. The figure is the
 line a test wrote as 'figure: ...' (tests/Reliability/Figure.cs); without one, the test's duration stands in.
 """
 import pathlib
@@ -15,9 +15,9 @@ def model_of(class_name: str) -> str:
     short = class_name.rsplit(".", 1)[-1]
     if short == "FaultProxyTests":
         return "proxy"
-    if short in ("ProcessEchoServerTests", "ProcSampleTests"):
+    if short in ("ProcessEchoServerTests", "ProcSampleTests", "DescriptorBudgetTests"):
         return "tools"
-    match = re.match(r"(.+?)(EchoServer)?SurvivalTests$", short)
+    match = re.match(r"(.+?)(EchoServer)?(Survival|Matrix)Tests$", short)
     return match.group(1).lower() if match else short
 
 

@@ -119,9 +119,9 @@ public abstract partial class ServerMatrixTests
             var growth = (rssStalled - rssBefore) / MiB;
 
             // Stated bound: the server buffers at most about a frame and a pipe's pause threshold per reader
-            // (well under 1 MiB each); 64 MiB for 20 leaves room for GC noise. Latency: generous, 10x + 20 ms.
+            // (well under 1 MiB each); 64 MiB for 20 leaves room for GC noise. Latency: generous, 10x + 100 ms (a starved probe waits seconds).
             Assert.True(growth < 64, $"server RSS grew {growth:F1} MiB with {readers} stalled readers");
-            Assert.True(p99With < (10 * p99Before) + 20_000, $"probe p99 {p99Before:F0} us alone, {p99With:F0} us with {readers} stalled readers");
+            Assert.True(p99With < (10 * p99Before) + 100_000, $"probe p99 {p99Before:F0} us alone, {p99With:F0} us with {readers} stalled readers");
             release.TrySetResult();
             var outcomes = await Task.WhenAll(slow).WaitAsync(TimeSpan.FromSeconds(30), Ct);
             Assert.All(outcomes, o => Assert.True(o.Stalled));
@@ -212,7 +212,7 @@ public abstract partial class ServerMatrixTests
     public async Task Fd_exhaustion_serves_what_it_holds_refuses_the_rest_recovers_and_does_not_spin()
     {
         FullMatrix.Require();
-        const int limit = 256, tried = 600;
+        const int limit = 400, tried = 600;
         await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(300), fdLimit: limit));
         var ep = server.LocalEndPoint;
         using var connectWindow = CancellationTokenSource.CreateLinkedTokenSource(Ct);
