@@ -72,6 +72,8 @@ python3 scripts/faults_table.py "$results" || status=1
 if [ "$markdown" -eq 1 ]; then
   python3 scripts/faults_table.py "$results" --markdown >"$results/table.md" || true
   cat "$results/table.md"
+  python3 scripts/faults_table.py "$results" --pivot >"$results/matrix.md" || true
+  echo "matrix (case x model): $results/matrix.md"
 fi
 [ "$test_exit" -eq 0 ] || status=1
 
