@@ -1,6 +1,7 @@
-"""Prints one line per reliability case from TRX files: case, model, pass/fail, figure (and a Markdown table with --markdown).
+"""Prints one line per reliability case from TRX files: case, model, pass/fail, figure (a Markdown table with --markdown;
+one row per case and one column per model with --pivot, as in docs/reliability.md).
 
-The model is read from the test class: <Model>SurvivalTests -> model, FaultProxyTests -> proxy. The figure is the
+The model is read from the test class: <Model>SurvivalTests or <Model>MatrixTests -> model, FaultProxyTests -> proxy. The figure is the
 line a test wrote as 'figure: ...' (tests/Reliability/Figure.cs); without one, the test's duration stands in.
 """
 import pathlib
@@ -15,9 +16,9 @@ def model_of(class_name: str) -> str:
     short = class_name.rsplit(".", 1)[-1]
     if short == "FaultProxyTests":
         return "proxy"
-    if short in ("ProcessEchoServerTests", "ProcSampleTests"):
+    if short in ("ProcessEchoServerTests", "ProcSampleTests", "DescriptorBudgetTests"):
         return "tools"
-    match = re.match(r"(.+?)(EchoServer)?SurvivalTests$", short)
+    match = re.match(r"(.+?)(EchoServer)?(Survival|Matrix)Tests$", short)
     return match.group(1).lower() if match else short
 
 
@@ -47,9 +48,45 @@ def rows(folder: str):
             yield case, model_of(classes.get(result.get("testId"), "")), outcome, figure
 
 
+MODELS = ["threads", "pool", "async", "eventloop", "kestrel"]
+
+
+def pivot(table) -> None:
+    """One Markdown row per case (parameters folded), one column per model: result, variants passed, figure."""
+    cells = {}
+    order = []
+    for case, model, outcome, figure in table:
+        if model not in MODELS:
+            continue
+        base = case.split("(")[0]
+        if base not in order:
+            order.append(base)
+        cells.setdefault((base, model), []).append((outcome, figure))
+    print("| case | " + " | ".join(MODELS) + " |")
+    print("|---|" + "---|" * len(MODELS))
+    for base in order:
+        row = []
+        for model in MODELS:
+            results = cells.get((base, model), [])
+            if not results:
+                row.append("")
+                continue
+            passed = sum(1 for o, _ in results if o == "pass")
+            failed = [f for o, f in results if o == "FAIL"]
+            verdict = "pass" if passed == len(results) else ("skip" if not failed and passed == 0 else "**FAIL**")
+            if len(results) > 1:
+                verdict += f" {passed}/{len(results)}"
+            figure = failed[0] if failed else (results[0][1] if len(results) == 1 and not results[0][1].endswith(" ms") else "")
+            row.append(f"{verdict}: {figure}".replace("|", "/") if figure else verdict)
+        print(f"| {base} | " + " | ".join(row) + " |")
+
+
 def main() -> int:
     folder = sys.argv[1]
     markdown = "--markdown" in sys.argv
+    if "--pivot" in sys.argv:
+        pivot(sorted(rows(folder), key=lambda r: (r[1], r[0])))
+        return 0
     table = sorted(rows(folder), key=lambda r: (r[1], r[0]))
     if markdown:
         print("| case | model | result | figure |")

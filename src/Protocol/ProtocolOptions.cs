@@ -22,6 +22,13 @@ public sealed record ProtocolOptions
     /// <summary>A connection that sends nothing for this long is closed. <see cref="TimeSpan.Zero"/> disables it.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// A frame that has started must be complete within this long, or the connection is closed (like an idle
+    /// timeout): frees a slowloris that dribbles a byte now and then and so never idles. Raw framing has no
+    /// partial frames, so it never applies there. <see cref="TimeSpan.Zero"/> disables it.
+    /// </summary>
+    public TimeSpan FrameTimeout { get; init; } = TimeSpan.Zero;
+
     /// <summary>Creates the span framer these options describe.</summary>
     public SpanFramer CreateSpanFramer() => new(Framing, MaxFrame);
 }

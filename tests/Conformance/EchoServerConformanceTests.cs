@@ -216,6 +216,51 @@ public abstract class EchoServerConformanceTests
     }
 
     [Fact]
+    public async Task Frame_timeout_closes_a_dribbler_that_never_idles_but_not_a_slow_sender_of_whole_frames()
+    {
+        var frameTimeout = TimeSpan.FromMilliseconds(400);
+        await using var server = await StartAsync(o => WithProtocol(o, p => p with { Framing = FramingKind.Line, FrameTimeout = frameTimeout }));
+        await using var dribbler = await server.ConnectAsync();
+        await using var steady = await server.ConnectAsync();
+        await dribbler.SendAsync("ping\n");
+        Assert.Equal("ping", await dribbler.ReadLineAsync(Timeout));
+
+        // The dribbler starts a frame and adds a byte every 100 ms (never idle); the server must cut it off.
+        var started = Stopwatch.StartNew();
+        var closed = dribbler.ReceiveToEndAsync(Timeout);
+        var dribbled = 0;
+        while (!closed.IsCompleted && started.Elapsed < Timeout)
+        {
+            try
+            {
+                await dribbler.SendAsync("x");
+                dribbled++;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
+            {
+                break;
+            }
+
+            // Pacing, not synchronisation: the close is awaited through `closed`.
+            await Task.WhenAny(closed, Task.Delay(100, TestContext.Current.CancellationToken));
+        }
+
+        var (rest, _) = await closed;
+        Assert.Empty(rest);
+        Assert.True(started.Elapsed >= frameTimeout * 0.8, $"closed after {started.Elapsed.TotalMilliseconds:0} ms, before the frame timeout");
+        Assert.True(dribbled >= 3, $"only {dribbled} bytes dribbled before the close");
+
+        // Whole frames sent slowly, spanning several frame timeouts in all, are each on time.
+        var total = Stopwatch.StartNew();
+        for (var i = 0; total.Elapsed < frameTimeout * 2.5; i++)
+        {
+            await steady.SendAsync($"line {i}\n");
+            Assert.Equal($"line {i}", await steady.ReadLineAsync(Timeout));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Oversized_line_gets_an_error_line_then_close_and_others_are_unaffected()
     {
         await using var server = await StartAsync(o => WithProtocol(o, p => p with { Framing = FramingKind.Line, MaxFrame = 1024 }));

@@ -15,7 +15,7 @@ namespace EchoServers.Tests.Reliability;
 /// that passes its factory. Every case is bounded (well under 3 s on a quiet machine, 10 s hard timeouts).
 /// </summary>
 [Trait("Category", "Reliability")]
-public abstract class ServerSurvivalTests
+public abstract partial class ServerSurvivalTests
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(5);
 

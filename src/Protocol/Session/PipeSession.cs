@@ -39,7 +39,8 @@ public sealed class PipeSession
     {
         var input = transport.Input;
         var output = transport.Output;
-        using var idle = _options.IdleTimeout > TimeSpan.Zero ? new IdleWatchdog(transport, _options.IdleTimeout) : null;
+        // Idle and frame timeouts end the session with the same reason: the peer failed to deliver in time.
+        using var idle = IdleWatchdog.For(transport, _options);
         using var closing = closeRequested.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
 
         long messages = 0, bytesIn = 0, bytesOut = 0;
@@ -82,6 +83,7 @@ public sealed class PipeSession
 
                 var read = buffer.Length - remaining.Length;
                 input.AdvanceTo(remaining.Start, examined);
+                idle?.FramePending(!remaining.IsEmpty);
                 messages += count;
                 bytesIn += read;
                 bytesOut += written;

@@ -43,12 +43,15 @@ internal sealed class BlockingSession
     /// </summary>
     public SessionResult Run(Socket socket)
     {
+        var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
         {
-            var ms = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
-            socket.ReceiveTimeout = ms;
-            socket.SendTimeout = ms;
+            idleMs = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
+            socket.ReceiveTimeout = idleMs;
+            socket.SendTimeout = idleMs;
         }
+
+        var frameDeadline = new FrameDeadline(socket, _options.FrameTimeout, idleMs);
 
         var receive = new byte[Math.Min(InitialBufferSize, _maxBufferSize)];
         var send = new byte[receive.Length];
@@ -113,6 +116,11 @@ internal sealed class BlockingSession
                 if (start == end)
                 {
                     start = end = 0;
+                }
+
+                if (!frameDeadline.Update(pending: start < end))
+                {
+                    return new SessionResult(SessionEndReason.IdleTimeout, null, messages, bytesIn, bytesOut);
                 }
 
                 if (error is { } protocolError)

@@ -37,6 +37,9 @@ internal sealed class Connection
     /// <summary>Stopwatch timestamp of the last read that returned data (idle timeout).</summary>
     public long LastActivity { get; set; }
 
+    /// <summary>Stopwatch timestamp of the read that left an incomplete frame behind (frame timeout); 0 = none pending.</summary>
+    public long FrameStartedAt { get; set; }
+
     /// <summary>The peer sent FIN: once the pending output is written, shut down and close.</summary>
     public bool PeerClosed { get; set; }
 
@@ -72,6 +75,7 @@ internal sealed class Connection
         Fd = fd;
         Interest = 0;
         LastActivity = now;
+        FrameStartedAt = 0;
         OutStart = OutEnd = InStart = InEnd = 0;
         PeerClosed = CloseAfterFlush = Lingering = Deferred = false;
     }

@@ -69,6 +69,9 @@ internal sealed unsafe partial class EventLoopThread
         }
 
         WriteBack(c, buffer, written, consumed, total);
+
+        // The frame clock starts with the read that leaves a frame incomplete and stops once none is left over.
+        c.FrameStartedAt = !c.HasPartialInput ? 0 : c.FrameStartedAt == 0 ? _now : c.FrameStartedAt;
     }
 
     /// <summary>recv returned 0 (FIN) or failed with <paramref name="errno"/>.</summary>

@@ -17,7 +17,7 @@ internal sealed partial class EventLoopThread
             next = due;
         }
 
-        if (_open > 0 && (_settings.IdleTicks > 0 || _lingering > 0))
+        if (_open > 0 && (_settings.HasDeadlines || _lingering > 0))
         {
             next = Math.Min(next, _nextScan);
         }
@@ -69,7 +69,7 @@ internal sealed partial class EventLoopThread
         if (_now >= _nextScan)
         {
             _nextScan = _now + _settings.ScanTicks;
-            if (_settings.IdleTicks > 0 || _lingering > 0)
+            if (_settings.HasDeadlines || _lingering > 0)
             {
                 Scan();
             }
@@ -89,7 +89,7 @@ internal sealed partial class EventLoopThread
         }
     }
 
-    /// <summary>Idle and linger deadlines: a coarse scan (every quarter of the idle timeout, at most once a second), O(open connections).</summary>
+    /// <summary>Idle, frame and linger deadlines: a coarse scan (every quarter of the idle timeout, at most once a second), O(open connections).</summary>
     private void Scan()
     {
         for (var i = 0; i < _slotCount; i++)
@@ -110,7 +110,9 @@ internal sealed partial class EventLoopThread
                 continue;
             }
 
-            if (_settings.IdleTicks > 0 && _now - c.LastActivity >= _settings.IdleTicks)
+            var idle = _settings.IdleTicks > 0 && _now - c.LastActivity >= _settings.IdleTicks;
+            var slowFrame = _settings.FrameTicks > 0 && c.FrameStartedAt != 0 && _now - c.FrameStartedAt >= _settings.FrameTicks;
+            if (idle || slowFrame)
             {
                 if (_settings.Logger.IsEnabled(LogLevel.Debug))
                 {

@@ -34,7 +34,9 @@ internal sealed class LoopSettings
         var work = options.Protocol.Work;
         IoWorkTicks = !work.IsNone && work.Kind == WorkKind.Io ? ToTicks(work.Duration) : 0;
         IdleTicks = ToTicks(options.Protocol.IdleTimeout);
-        ScanTicks = IdleTicks > 0 ? Math.Clamp(IdleTicks / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
+        FrameTicks = ToTicks(options.Protocol.FrameTimeout);
+        var shortest = IdleTicks == 0 ? FrameTicks : FrameTicks == 0 ? IdleTicks : Math.Min(IdleTicks, FrameTicks);
+        ScanTicks = shortest > 0 ? Math.Clamp(shortest / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
         RejectLine = ErrorLine.For($"too many connections (max {options.MaxConnections})");
     }
 
@@ -67,6 +69,12 @@ internal sealed class LoopSettings
     public long IoWorkTicks { get; }
 
     public long IdleTicks { get; }
+
+    /// <summary>A started frame must complete within this many Stopwatch ticks; 0 = no frame deadline.</summary>
+    public long FrameTicks { get; }
+
+    /// <summary>Either deadline is set, so the scan must run.</summary>
+    public bool HasDeadlines => IdleTicks > 0 || FrameTicks > 0;
 
     public long ScanTicks { get; }
 

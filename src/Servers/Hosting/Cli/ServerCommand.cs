@@ -92,6 +92,13 @@ internal sealed class ServerCommand
         HelpName = "duration",
     };
 
+    private readonly Option<TimeSpan?> _frameTimeout = new("--frame-timeout")
+    {
+        Description = "Close a connection whose started frame is not complete within this long (frees slowloris dribblers), e.g. 30s; 0 or none = never [default: none]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--frame-timeout"),
+        HelpName = "duration",
+    };
+
     private readonly Option<int> _workers = new("--workers")
     {
         Description = "pool: worker threads (5, as in the reference notes)",
@@ -145,7 +152,7 @@ internal sealed class ServerCommand
     {
         Root = new RootCommand(Description)
         {
-            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout,
+            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
             _workers, _queue, _loops, _drainTimeout, _statsInterval, _logLevel, _logFile,
         };
     }
@@ -170,6 +177,7 @@ internal sealed class ServerCommand
             MaxFrame = parse.GetValue(_maxFrame),
             Work = parse.GetValue(_work),
             IdleTimeout = parse.GetValue(_idleTimeout) ?? TimeSpan.Zero,
+            FrameTimeout = parse.GetValue(_frameTimeout) ?? TimeSpan.Zero,
         },
     };
 

@@ -15,6 +15,13 @@ internal static partial class ServerRunner
         using var loggerFactory = HostLogging.Create(logging);
         var logger = loggerFactory.CreateLogger("EchoServers.Host");
         using var metrics = new EchoMetrics();
+        var fdLimit = DescriptorBudget.OpenFileLimit();
+        var maxConnections = DescriptorBudget.Clamp(options.MaxConnections, fdLimit);
+        if (maxConnections < options.MaxConnections)
+        {
+            LogDescriptorBudget(logger, options.MaxConnections, maxConnections, fdLimit ?? 0);
+            options = options with { MaxConnections = maxConnections };
+        }
 
         IEchoServer server;
         try
@@ -107,6 +114,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
     private static partial void LogStopping(ILogger logger, string signal, string drain, long active);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {Requested} lowered to {Allowed}: the open-file limit is {Limit} and the runtime needs a reserve (raise it with ulimit -n)")]
+    private static partial void LogDescriptorBudget(ILogger logger, int requested, int allowed, long limit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);
