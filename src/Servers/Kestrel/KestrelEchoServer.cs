@@ -22,6 +22,7 @@ internal sealed class KestrelEchoServer : IEchoServer
 {
     private readonly ServerContext _context;
     private readonly KestrelEchoState _state;
+    private readonly AdmissionGate _gate;
     private WebApplication? _app;
     private ListenOptions? _listenOptions;
     private IPEndPoint? _localEndPoint;
@@ -31,6 +32,7 @@ internal sealed class KestrelEchoServer : IEchoServer
     {
         _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.Kestrel");
         _state = new KestrelEchoState(_context, new PipeSession(options.Protocol, metrics));
+        _gate = new AdmissionGate(_context.Limiter.Max);
     }
 
     public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
@@ -59,6 +61,9 @@ internal sealed class KestrelEchoServer : IEchoServer
             sockets.MaxWriteBufferSize = PipeLimits.OutputPause;
             sockets.Backlog = options.Backlog;
         });
+
+        // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
+        builder.Services.GateSocketTransport(_gate);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -118,6 +123,7 @@ internal sealed class KestrelEchoServer : IEchoServer
         }
 
         _context.Dispose();
+        _gate.Dispose();
     }
 
     private IPEndPoint BoundEndPoint()
