@@ -16,6 +16,9 @@ internal static partial class ServerRunner
         var logger = loggerFactory.CreateLogger("EchoServers.Host");
         using var metrics = new EchoMetrics();
 
+        // Before the first socket: the runtime reads this once, when its socket engine starts.
+        InlineSocketCompletions.ApplyFor(options);
+
         IEchoServer server;
         try
         {
