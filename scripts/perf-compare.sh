@@ -105,6 +105,7 @@ def stop_all():
             p.wait(timeout=15)
         except subprocess.TimeoutExpired:
             p.kill()
+    procs.clear()
 
 def load(port, conns, pipeline, duration, warmup="1s", extra=(), pid=None, on_measure=None):
     """Runs echo-load; returns (json, cpu ticks of pid during the measured window, value of on_measure)."""
@@ -194,8 +195,13 @@ try:
                   f"        {rate:>11,.0f}   {cpu:8.2f}    {cpu / c_cpu:5.2f}", flush=True)
 
     if idle:
-        print(f"\nRSS per idle connection ({idle:,} connections, one message a second in total):")
-        for label, (port, p) in servers.items():
+        # Fresh servers: after the cells, pools and heaps hold what 10,000 busy connections needed.
+        stop_all()
+        print(f"\nRSS per idle connection ({idle:,} connections, one message a second in total; fresh servers, 3 s warm-up):")
+        for i, (label, spec) in enumerate(specs):
+            port = 17450 + i
+            p = start(label + "-idle", spec, port)
+            load(port, 50, 1, "3s", warmup="0s")
             before = rss_bytes(p.pid)
             def sample(pid=p.pid):
                 time.sleep(2)
@@ -207,6 +213,7 @@ try:
                             "bytesPerIdleConnection": per})
             print(f"  {label:<16} {before / 2**20:7.1f} MiB -> {during / 2**20:7.1f} MiB  = {per / 1024:6.2f} KiB/connection"
                   f"  ({served:,} established)", flush=True)
+            stop_all()
 
     with open(f"{OUT}/summary.json", "w") as f:
         json.dump({"rows": rows, "summary": summary}, f, indent=1)
