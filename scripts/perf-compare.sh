@@ -12,7 +12,7 @@
 #
 # A model spec is MODEL or LABEL=MODEL[,ENV=VALUE...][,--server-arg=value...], e.g.
 #   async-inline=async,DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
-# so two variants of one model can be compared in the same run. Ports 17400-17499. Bounded: every run has a
+# so two variants of one model can be compared in the same run (dll=PATH runs another build of echo-server). Ports 17400-17499. Bounded: every run has a
 # timeout and the servers are stopped on exit.
 set -euo pipefail
 
@@ -80,8 +80,11 @@ def start(label, spec, port):
     env = dict(os.environ)
     args = []
     model = spec[0]
+    server = SERVER
     for item in spec[1:]:
-        if item.startswith("--"):
+        if item.startswith("dll="):
+            server = item[4:]
+        elif item.startswith("--"):
             args += item.split("=", 1)
         else:
             k, v = item.split("=", 1)
@@ -89,7 +92,7 @@ def start(label, spec, port):
     if model == "c":
         cmd = ["taskset", "-c", "0", "/tmp/c-epoll-echo", str(port)]
     else:
-        cmd = ["taskset", "-c", "0", "dotnet", SERVER, "--model", model, "--port", str(port), "--stats-interval", "0"] + args
+        cmd = ["taskset", "-c", "0", "dotnet", server, "--model", model, "--port", str(port), "--stats-interval", "0"] + args
     log = open(f"{OUT}/{label}.log", "w")
     p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     procs.append(p)

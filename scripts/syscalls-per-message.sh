@@ -4,7 +4,7 @@
 #
 #   scripts/syscalls-per-message.sh MODEL|c [CONNECTIONS=50] [PIPELINE=1] [ENV=VALUE...]
 #
-# MODEL runs src/Servers/bin/Release (build first); c runs the C epoll reference (/tmp/c-epoll-echo). Messages in
+# MODEL runs src/Servers/bin/Release (build first; $ECHO_SERVER_DLL overrides); c runs the C epoll reference (/tmp/c-epoll-echo). Messages in
 # the window = the generator's per-second counts for the seconds the window covers. Server on core 0, generator on core 1, port 17490.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ if [[ $model == c ]]; then
   [[ -x /tmp/c-epoll-echo ]] || gcc -O2 -o /tmp/c-epoll-echo /work/shared/reference/c-epoll-echo.c -lpthread
   taskset -c 0 /tmp/c-epoll-echo $port > "$out/server.log" 2>&1 &
 else
-  env "$@" taskset -c 0 dotnet src/Servers/bin/Release/net10.0/echo-server.dll --model "$model" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
+  env "$@" taskset -c 0 dotnet "${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}" --model "$model" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
 fi
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
