@@ -123,6 +123,10 @@ internal sealed class SocketConnection
         {
             while (true)
             {
+                // Kestrel's WaitForDataBeforeAllocatingBuffer: wait with a zero-byte receive, so a silent connection
+                // holds no pipe segment (half its memory). Costs no system call: the runtime completes a zero-byte
+                // receive on the readiness event, and the EAGAIN it takes replaces the one the real receive would take.
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                 var memory = writer.GetMemory(PipeLimits.MinimumSegmentSize);
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
                 if (received == 0)

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting;
 
-/// <summary>The periodic one-line stats log: active, accepted, rejected, msgs/s, bytes in/out, protocol errors.</summary>
+/// <summary>
+/// The periodic one-line stats log: active, accepted, rejected, msgs/s, bytes in/out, protocol errors, and the bytes the
+/// whole process allocated per message echoed in the interval with the gen0 collections (the steady-state allocation
+/// check of docs/performance.md: zero for the event loop, near zero for the pipe models).
+/// </summary>
 public sealed partial class StatsReporter : IDisposable
 {
     private readonly EchoMetrics _metrics;
@@ -11,6 +15,8 @@ public sealed partial class StatsReporter : IDisposable
     private readonly object _gate = new();
     private MetricsSnapshot _last;
     private long _lastTimestamp;
+    private long _lastAllocated;
+    private int _lastGen0;
 
     /// <summary>Starts logging every <paramref name="interval"/>; zero disables it.</summary>
     public StatsReporter(EchoMetrics metrics, ILogger logger, TimeSpan interval)
@@ -19,6 +25,8 @@ public sealed partial class StatsReporter : IDisposable
         _logger = logger;
         _last = metrics.Snapshot();
         _lastTimestamp = Environment.TickCount64;
+        _lastAllocated = GC.GetTotalAllocatedBytes();
+        _lastGen0 = GC.CollectionCount(0);
         if (interval > TimeSpan.Zero)
         {
             _timer = new Timer(static state => ((StatsReporter)state!).Report(), this, interval, interval);
@@ -46,16 +54,24 @@ public sealed partial class StatsReporter : IDisposable
             var seconds = Math.Max(0.001, (timestamp - _lastTimestamp) / 1000.0);
             var bytesIn = FormatBytes((now.BytesIn - _last.BytesIn) / seconds);
             var bytesOut = FormatBytes((now.BytesOut - _last.BytesOut) / seconds);
+            var allocated = GC.GetTotalAllocatedBytes();
+            var gen0 = GC.CollectionCount(0);
+            var messages = now.Messages - _last.Messages;
+            var allocatedPerMessage = (allocated - _lastAllocated) / (double)Math.Max(1, messages);
             LogStats(
                 _logger,
                 now.Active,
                 now.Accepted,
                 now.Rejected,
-                (now.Messages - _last.Messages) / seconds,
+                messages / seconds,
                 bytesIn,
                 bytesOut,
-                now.ProtocolErrors);
+                now.ProtocolErrors,
+                allocatedPerMessage,
+                gen0 - _lastGen0);
             _last = now;
+            _lastAllocated = allocated;
+            _lastGen0 = gen0;
             _lastTimestamp = timestamp;
         }
     }
@@ -70,6 +86,6 @@ public sealed partial class StatsReporter : IDisposable
         _ => $"{perSecond:0} B/s",
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}")]
-    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, allocated {AllocatedPerMessage:0.00} B/msg, gen0 GCs {Gen0Collections}")]
+    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, double allocatedPerMessage, int gen0Collections);
 }

@@ -23,6 +23,9 @@ internal static partial class ServerRunner
             options = options with { MaxConnections = maxConnections };
         }
 
+        // Before the first socket: the runtime reads this once, when its socket engine starts.
+        InlineSocketCompletions.ApplyFor(options);
+
         IEchoServer server;
         try
         {
