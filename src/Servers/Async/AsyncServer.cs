@@ -52,21 +52,16 @@ internal sealed class AsyncServer : IEchoServer
         _listener?.Dispose();
         await _acceptLoop;
 
-        if (!await _connections.WaitEmptyAsync(drainTimeout, cancellationToken))
-        {
-            // Sessions stop reading, send the replies for what they read, then FIN.
-            await _closing.CancelAsync();
-            if (!await _connections.WaitEmptyAsync(ServerContext.CloseGrace, cancellationToken))
+        await _connections.DrainAsync(
+            drainTimeout,
+            ServerContext.CloseGrace,
+            requestClose: _closing.CancelAsync, // sessions stop reading, send the replies for what they read, then FIN
+            abort: connection =>
             {
-                foreach (var connection in _connections.Snapshot())
-                {
-                    _context.Events.Report(ConnectionEvent.AbortedOnStop);
-                    connection.Abort();
-                }
-
-                await _connections.WaitEmptyAsync(ServerContext.CloseGrace, CancellationToken.None);
-            }
-        }
+                _context.Events.Report(ConnectionEvent.AbortedOnStop);
+                connection.Abort();
+            },
+            cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

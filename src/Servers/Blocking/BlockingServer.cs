@@ -64,24 +64,24 @@ internal abstract class BlockingServer : IEchoServer
         }
 
         OnStopping();
-        if (!await Connections.WaitEmptyAsync(drainTimeout, cancellationToken))
-        {
-            foreach (var connection in Connections.Snapshot())
-            {
-                connection.RequestClose();
-            }
-
-            if (!await Connections.WaitEmptyAsync(ServerContext.CloseGrace, cancellationToken))
+        await Connections.DrainAsync(
+            drainTimeout,
+            ServerContext.CloseGrace,
+            requestClose: () =>
             {
                 foreach (var connection in Connections.Snapshot())
                 {
-                    Context.Events.Report(ConnectionEvent.AbortedOnStop);
-                    connection.Abort();
+                    connection.RequestClose();
                 }
 
-                await Connections.WaitEmptyAsync(ServerContext.CloseGrace, CancellationToken.None);
-            }
-        }
+                return Task.CompletedTask;
+            },
+            abort: connection =>
+            {
+                Context.Events.Report(ConnectionEvent.AbortedOnStop);
+                connection.Abort();
+            },
+            cancellationToken);
 
         await OnStoppedAsync();
     }

@@ -33,6 +33,32 @@ internal sealed class ActiveConnections<T>
 
     public ICollection<T> Snapshot() => _connections.Keys;
 
+    /// <summary>
+    /// The stop sequence the models share: let connections go on for up to <paramref name="drainTimeout"/>, then
+    /// ask the rest to close gracefully (replies to what was read are sent), then after <paramref name="closeGrace"/>
+    /// abort whatever still hangs on, and give the aborts one more grace period to finish.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan drainTimeout, TimeSpan closeGrace, Func<Task> requestClose, Action<T> abort, CancellationToken cancellationToken)
+    {
+        if (await WaitEmptyAsync(drainTimeout, cancellationToken))
+        {
+            return;
+        }
+
+        await requestClose();
+        if (await WaitEmptyAsync(closeGrace, cancellationToken))
+        {
+            return;
+        }
+
+        foreach (var connection in Snapshot())
+        {
+            abort(connection);
+        }
+
+        await WaitEmptyAsync(closeGrace, CancellationToken.None);
+    }
+
     /// <summary>Completes when no connection is left, or returns false once <paramref name="timeout"/> passed.</summary>
     public async Task<bool> WaitEmptyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
