@@ -13,6 +13,9 @@ public static class BenchJsonReport
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+
+        // A file for people too: keep ×, µ, quotes and <> readable instead of \uXXXX (nothing here goes into HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Serialize(BenchResult result) => JsonSerializer.Serialize(result, Options);

@@ -127,7 +127,7 @@ public static class BenchMarkdownReport
     {
         var md = new StringBuilder();
         var idle = r.Cells.FirstOrDefault(c => c.Idle);
-        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS per idle connection (median [min–max]) | held of requested | ")
+        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per idle connection held (median [min–max]) | answered, established of requested (fewest in any pass) | ")
             + "RSS under load (median over passes, largest cell) |");
         md.AppendLine("|---|" + (idle is null ? string.Empty : "---|---|") + "---|");
         foreach (var model in r.Models)
@@ -137,7 +137,7 @@ public static class BenchMarkdownReport
             {
                 var s = r.Summary(model, idle.Name);
                 row.Append(s?.IdleBytesPerConnection is { } per
-                    ? $"{BenchReport.KiB(per.Median)}{(per.Count > 1 ? $" [{BenchReport.KiB(per.Min)}–{BenchReport.KiB(per.Max)}]" : string.Empty)} | {s.IdleAnsweredMin:#,0} answered, {s.IdleEstablishedMin:#,0} established of {idle.Connections:#,0} | "
+                    ? $"{BenchReport.KiB(per.Median)}{(per.Count > 1 && per.Min < per.Max ? $" [{BenchReport.KiB(per.Min)}–{BenchReport.KiB(per.Max)}]" : string.Empty)} | {s.IdleAnsweredMin:#,0} answered, {s.IdleEstablishedMin:#,0} established of {idle.Connections:#,0} | "
                     : "— | — | ");
             }
 

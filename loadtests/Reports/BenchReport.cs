@@ -27,11 +27,11 @@ public static class BenchReport
 
     /// <summary><c>median [min–max]</c> of a rate, or a dash.</summary>
     public static string RateSpread(Spread? spread) =>
-        spread is null ? "—" : spread.Count == 1 ? Compact(spread.Median) : $"{Compact(spread.Median)} [{Compact(spread.Min)}–{Compact(spread.Max)}]";
+        spread is null ? "—" : spread.Count == 1 || spread.Min == spread.Max ? Compact(spread.Median) : $"{Compact(spread.Median)} [{Compact(spread.Min)}–{Compact(spread.Max)}]";
 
     /// <summary><c>×0.93 [0.90–0.97]</c>, or a dash.</summary>
     public static string RatioSpread(Spread? spread) =>
-        spread is null ? "—" : spread.Count == 1 ? Ratio(spread.Median) : $"{Ratio(spread.Median)} [{Number(spread.Min)}–{Number(spread.Max)}]";
+        spread is null ? "—" : spread.Count == 1 || spread.Min == spread.Max ? Ratio(spread.Median) : $"{Ratio(spread.Median)} [{Number(spread.Min)}–{Number(spread.Max)}]";
 
     public static string Ratio(double ratio) => "×" + Number(ratio);
 
@@ -39,7 +39,7 @@ public static class BenchReport
 
     /// <summary>µs per message with enough digits to compare models: 7.12, 0.61.</summary>
     public static string CpuUs(Spread? spread) =>
-        spread is null ? "—" : spread.Count == 1 ? Number(spread.Median) : $"{Number(spread.Median)} [{Number(spread.Min)}–{Number(spread.Max)}]";
+        spread is null ? "—" : spread.Count == 1 || spread.Min == spread.Max ? Number(spread.Median) : $"{Number(spread.Median)} [{Number(spread.Min)}–{Number(spread.Max)}]";
 
     public static string KiB(double bytes) => (bytes / 1024).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " KiB";
 
