@@ -9,6 +9,9 @@ public static class BenchAggregator
     /// <summary>Percentiles of the charts' curves: 0, 90, 99, 99.9 … evenly on a log(1/(1−p)) axis, up to 99.999.</summary>
     public static IReadOnlyList<double> CurvePercentiles { get; } = [.. Enumerable.Range(0, 51).Select(k => 100 * (1 - Math.Pow(10, -k / 10.0)))];
 
+    /// <summary>Generator CPU (of the cores it may use) from which it is taken to be the bottleneck, as the engine does.</summary>
+    public const double SaturatedPercent = 90;
+
     public static IReadOnlyList<BenchSummary> Summarise(
         IReadOnlyList<BenchRun> runs, IReadOnlyList<BenchCell> cells, IReadOnlyList<string> models, string? reference)
     {
@@ -68,7 +71,7 @@ public static class BenchAggregator
             IdleEstablishedMin = idles.Length > 0 ? idles.Min(i => i.Established) : null,
             IdleAnsweredMin = idles.Length > 0 ? idles.Min(i => i.Answered) : null,
             Valid = runs.Length > 0 && ran.Length == runs.Length && loads.All(r => r.Result!.Valid),
-            GeneratorSaturated = loads.Any(r => r.Result!.Generator.LikelyBottleneck),
+            GeneratorSaturated = loads.Any(r => r.GeneratorCpuPercent >= SaturatedPercent || r.Result!.Generator.LikelyBottleneck),
             LatencyCurve = Curve(loads.Where(r => r.Latency is not null).Select(r => r.Latency!)),
         };
     }

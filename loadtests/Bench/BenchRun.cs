@@ -34,6 +34,12 @@ public sealed record BenchRun
     /// <summary>Server threads at the end of the measured window.</summary>
     public int? ServerThreads { get; init; }
 
+    /// <summary>
+    /// The generator's CPU over the measured window as a percentage of the cores it may use (one when pinned: the
+    /// engine's own figure divides by every core of the machine).
+    /// </summary>
+    public double? GeneratorCpuPercent { get; init; }
+
     public LoadResult? Result { get; init; }
 
     public IdleResult? Idle { get; init; }

@@ -37,17 +37,29 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         var servers = new BenchServers(settings, serverCommand, serverCpu, progress);
         var runs = new List<BenchRun>();
         IReadOnlyList<BenchServer> serverRecords;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             for (var i = 0; i < plan.Count && !cancellationToken.IsCancellationRequested; i++)
             {
                 var step = plan[i];
-                var slot = await servers.GetAsync(step.Model, step.Cell.Work, cancellationToken);
-                var run = slot.Error is { } error
-                    ? new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label, Error = error }
-                    : await RunStepAsync(step, slot, cancellationToken);
+                BenchRun run;
+                try
+                {
+                    var slot = await servers.GetAsync(step.Model, step.Cell.Work, cancellationToken);
+                    run = slot.Error is { } error
+                        ? new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label, Error = error }
+                        : await RunStepAsync(step, slot, generatorCpu is not null, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Ctrl+C while a server started or idle connections were held: report what ran so far.
+                    break;
+                }
+
                 runs.Add(run);
-                await progress.WriteLineAsync($"[{i + 1,4}/{plan.Count}] pass {step.Pass} {step.Cell.Name,-9} {step.Model.Label,-14} {Describe(run, runs)}");
+                var left = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (plan.Count - i - 1));
+                await progress.WriteLineAsync($"[{i + 1,4}/{plan.Count} {(int)left.TotalMinutes,2}m{left.Seconds:00}s left] pass {step.Pass} {step.Cell.Name,-9} {step.Model.Label,-14} {Describe(run, runs)}");
             }
         }
         finally
@@ -80,7 +92,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         };
     }
 
-    private async Task<BenchRun> RunStepAsync(BenchStep step, ServerSlot slot, CancellationToken cancellationToken)
+    private async Task<BenchRun> RunStepAsync(BenchStep step, ServerSlot slot, bool pinned, CancellationToken cancellationToken)
     {
         var baseRun = new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label };
         var endPoint = slot.Process.EndPoint!;
@@ -110,6 +122,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 ServerCpuPercent = cpuPercent,
                 ServerRssBytes = probe.AtEnd?.RssBytes,
                 ServerThreads = probe.AtEnd?.Threads,
+                GeneratorCpuPercent = Math.Round(result.Generator.CpuPercentOfCores * (pinned ? result.Generator.Cores : 1), 1),
                 Result = result,
                 Latency = result.LatencyHistogram,
             };
@@ -182,9 +195,9 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         var paired = runs.FirstOrDefault(o => o.Pass == run.Pass && o.Cell == run.Cell && o.Model == reference && o.Model != run.Model && o.MessagesPerSecond > 0);
         return $"{Reports.Format.Rate(run.MessagesPerSecond),10} msgs/s  p99 {Reports.Format.Us(r.LatencyUs.P99),7}  "
             + $"server {run.ServerCpuUsPerMessage?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?"} us/msg {run.ServerCpuPercent?.ToString("0", CultureInfo.InvariantCulture) ?? "?"}%  "
-            + $"served {r.Connections.Served}/{r.Connections.Requested}  errors {r.Errors.Total}"
+            + $"gen {run.GeneratorCpuPercent?.ToString("0", CultureInfo.InvariantCulture)}%  served {r.Connections.Served}/{r.Connections.Requested}  errors {r.Errors.Total}"
             + (paired is null ? string.Empty : $"  ×{(run.MessagesPerSecond / paired.MessagesPerSecond).ToString("0.00", CultureInfo.InvariantCulture)} of {reference}")
-            + (r.Generator.LikelyBottleneck ? "  (generator saturated)" : string.Empty)
+            + (run.GeneratorCpuPercent >= BenchAggregator.SaturatedPercent || r.Generator.LikelyBottleneck ? "  (generator saturated)" : string.Empty)
             + (r.Valid ? string.Empty : "  INVALID");
     }
 

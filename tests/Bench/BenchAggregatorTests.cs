@@ -80,6 +80,14 @@ public sealed class BenchAggregatorTests
     }
 
     [Fact]
+    public void A_pass_where_the_pinned_generator_used_90_percent_of_its_core_marks_the_cell()
+    {
+        BenchRun[] runs = [SyntheticBench.Run("m", "c50", 1, 1) with { GeneratorCpuPercent = 95 }, SyntheticBench.Run("m", "c50", 2, 1) with { GeneratorCpuPercent = 50 }];
+        Assert.True(BenchAggregator.Summarise(runs, [Cell], ["m"], null).Single().GeneratorSaturated);
+        Assert.False(BenchAggregator.Summarise([runs[1]], [Cell], ["m"], null).Single().GeneratorSaturated);
+    }
+
+    [Fact]
     public void Idle_cells_report_rss_growth_per_held_connection()
     {
         var idle = new IdleResult(10_000, 10_000, 5, 9_895, 100, 1_000_000, 1_000_000 + (105 * 2048), 19);
