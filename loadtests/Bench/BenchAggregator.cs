@@ -68,6 +68,7 @@ public static class BenchAggregator
             ConnectionsFailedMax = loads.Length > 0 ? loads.Max(r => r.Result!.Connections.Failed) : null,
             ServerRssBytes = MedianOf(r => r.ServerRssBytes),
             IdleBytesPerConnection = Spread.Of(idles.Select(i => i.BytesPerConnection)),
+            IdleRssBytes = Spread.Of(idles.Select(i => (double)i.RssAfterBytes))?.Median,
             IdleEstablishedMin = idles.Length > 0 ? idles.Min(i => i.Established) : null,
             IdleAnsweredMin = idles.Length > 0 ? idles.Min(i => i.Answered) : null,
             Valid = runs.Length > 0 && ran.Length == runs.Length && loads.All(r => r.Result!.Valid),

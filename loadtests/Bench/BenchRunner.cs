@@ -46,10 +46,16 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 BenchRun run;
                 try
                 {
-                    var slot = await servers.GetAsync(step.Model, step.Cell.Work, cancellationToken);
+                    var slot = step.Cell.Idle
+                        ? await servers.StartFreshAsync(step.Model, settings.Warmup, cancellationToken)
+                        : await servers.GetAsync(step.Model, step.Cell.Work, cancellationToken);
                     run = slot.Error is { } error
                         ? new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label, Error = error }
                         : await RunStepAsync(step, slot, generatorCpu is not null, cancellationToken);
+                    if (slot.Fresh)
+                    {
+                        await servers.StopAsync(slot);
+                    }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -187,7 +193,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         if (run.Idle is { } idle)
         {
             return $"{idle.Held:#,0} held ({idle.Answered:#,0} answered, {idle.Closed:#,0} closed, {idle.Silent:#,0} silent): "
-                + $"{(idle.BytesPerConnection / 1024).ToString("0.0", CultureInfo.InvariantCulture)} KiB/conn, {idle.ThreadsAfter} threads";
+                + $"{(idle.BytesPerConnection / 1024).ToString("0.0", CultureInfo.InvariantCulture)} KiB/conn (RSS {idle.RssBeforeBytes >> 20} → {idle.RssAfterBytes >> 20} MiB), {idle.ThreadsAfter} threads";
         }
 
         var r = run.Result!;

@@ -8,6 +8,9 @@ public sealed record BenchServer
     /// <summary>The server's <c>--work</c>, or null.</summary>
     public string? Work { get; init; }
 
+    /// <summary>Started fresh for one idle-memory reading (idle cells), then stopped.</summary>
+    public bool Fresh { get; init; }
+
     public required string Command { get; init; }
 
     public int ProcessId { get; init; }

@@ -16,8 +16,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     private const int WarmupConnections = 50;
 
     private readonly Dictionary<(string Label, string? Work), ServerSlot> _slots = [];
-
-    public IEnumerable<ServerSlot> Slots => _slots.Values;
+    private readonly List<ServerSlot> _fresh = [];
 
     /// <summary>The server for <paramref name="model"/> with <paramref name="work"/>, started and warmed on first use.</summary>
     public async Task<ServerSlot> GetAsync(BenchModel model, string? work, CancellationToken cancellationToken)
@@ -34,10 +33,32 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
         slot = Create(model, work);
         _slots[(model.Label, work)] = slot;
-        var what = work is null ? model.Label : $"{model.Label} --work {work}";
+        await StartAsync(slot, settings.JitWarmup, cancellationToken);
+        return slot;
+    }
+
+    /// <summary>
+    /// A new server of <paramref name="model"/> just for one memory reading: a server that has already carried
+    /// 10,000 busy connections keeps what its allocator and GC grew to, and would hide the cost of idle ones.
+    /// Warmed for <paramref name="warmup"/>; stop it with <see cref="StopAsync"/> after the reading.
+    /// </summary>
+    public async Task<ServerSlot> StartFreshAsync(BenchModel model, TimeSpan warmup, CancellationToken cancellationToken)
+    {
+        var slot = Create(model, null);
+        slot.Fresh = true;
+        _fresh.Add(slot);
+        await StartAsync(slot, warmup, cancellationToken);
+        return slot;
+    }
+
+    public Task StopAsync(ServerSlot slot) => slot.Process.StopAsync(settings.DrainTimeout);
+
+    private async Task StartAsync(ServerSlot slot, TimeSpan warmup, CancellationToken cancellationToken)
+    {
+        var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}") + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
         try
         {
-            if (model.IsReference)
+            if (slot.Model.IsReference)
             {
                 var endPoint = new IPEndPoint(IPAddress.Loopback, slot.ReferencePort!.Value);
                 await slot.Process.StartAcceptingAsync(endPoint, settings.StartTimeout, cancellationToken);
@@ -54,28 +75,27 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
             slot.CpusAllowed = CpuAffinity.AllowedList(slot.Process.ProcessId);
             await progress.WriteLineAsync(
-                $"bench: started {what}: pid {slot.Process.ProcessId} on {slot.Process.EndPoint}, CPUs {slot.CpusAllowed}; warming up {settings.JitWarmup.TotalSeconds:0.#}s");
-            await WarmAsync(slot, cancellationToken);
+                $"bench: started {what}: pid {slot.Process.ProcessId} on {slot.Process.EndPoint}, CPUs {slot.CpusAllowed}; warming up {warmup.TotalSeconds:0.#}s");
+            await WarmAsync(slot, warmup, cancellationToken);
         }
         catch (Exception ex) when (ex is LoadSetupException or TimeoutException or InvalidOperationException)
         {
             slot.Error = ex is TimeoutException ? $"did not report listening within {settings.StartTimeout.TotalSeconds:0}s" : ex.Message;
             await progress.WriteLineAsync($"bench: {what} cannot be measured: {slot.Error}");
         }
-
-        return slot;
     }
 
     /// <summary>Stops every server (SIGTERM, drain, SIGKILL after a grace period) and returns their records.</summary>
     public async Task<IReadOnlyList<BenchServer>> StopAllAsync()
     {
-        await Task.WhenAll(_slots.Values.Select(s => s.Process.StopAsync(settings.DrainTimeout)));
-        foreach (var slot in _slots.Values)
+        var all = _slots.Values.Concat(_fresh).ToArray();
+        await Task.WhenAll(all.Select(s => s.Process.StopAsync(settings.DrainTimeout)));
+        foreach (var slot in all)
         {
             await slot.Process.DisposeAsync();
         }
 
-        return [.. _slots.Values.Select(s => s.ToRecord())];
+        return [.. all.Select(s => s.ToRecord())];
     }
 
     private ServerSlot Create(BenchModel model, string? work)
@@ -103,9 +123,9 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     }
 
     /// <summary>Load the server for a few seconds so tiered compilation has produced its optimised code before measuring.</summary>
-    private async Task WarmAsync(ServerSlot slot, CancellationToken cancellationToken)
+    private async Task WarmAsync(ServerSlot slot, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        if (settings.JitWarmup <= TimeSpan.Zero)
+        if (warmup <= TimeSpan.Zero)
         {
             return;
         }
@@ -117,7 +137,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             Target = slot.Process.EndPoint!,
             Connections = connections,
             Pipeline = 2,
-            Duration = settings.JitWarmup,
+            Duration = warmup,
             Warmup = TimeSpan.Zero,
             Timeout = settings.ReplyTimeout,
             DrainTimeout = settings.DrainTimeout,

@@ -47,6 +47,9 @@ public sealed record BenchSummary
     /// <summary>Idle cells: RSS growth per established connection.</summary>
     public Spread? IdleBytesPerConnection { get; init; }
 
+    /// <summary>Idle cells: the server's RSS with the connections open (median over passes).</summary>
+    public double? IdleRssBytes { get; init; }
+
     /// <summary>Idle cells: fewest connections established / answered in any pass.</summary>
     public int? IdleEstablishedMin { get; init; }
 

@@ -14,6 +14,9 @@ internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess p
 
     public string? CpusAllowed { get; set; }
 
+    /// <summary>Started fresh for one idle-memory reading, then stopped.</summary>
+    public bool Fresh { get; set; }
+
     /// <summary>The reference's port, chosen free before its command was built; null for our models (they log theirs).</summary>
     public int? ReferencePort { get; init; }
 
@@ -21,6 +24,7 @@ internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess p
     {
         Model = Model.Label,
         Work = Work,
+        Fresh = Fresh,
         Command = Process.CommandText,
         ProcessId = Process.ProcessId,
         Address = Process.EndPoint?.ToString(),

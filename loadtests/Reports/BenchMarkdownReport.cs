@@ -51,7 +51,7 @@ public static class BenchMarkdownReport
         foreach (var s in r.Servers)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Model} | {s.Work ?? "—"} | `{s.Command}` | {s.ProcessId} | {s.CpusAllowed ?? "?"} | {Exit(s)} |");
+                $"| {s.Model}{(s.Fresh ? " (fresh, idle cell)" : string.Empty)} | {s.Work ?? "—"} | `{s.Command}` | {s.ProcessId} | {s.CpusAllowed ?? "?"} | {Exit(s)} |");
         }
 
         return md.ToString();
@@ -127,9 +127,15 @@ public static class BenchMarkdownReport
     {
         var md = new StringBuilder();
         var idle = r.Cells.FirstOrDefault(c => c.Idle);
-        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per idle connection held (median [min–max]) | answered, established of requested (fewest in any pass) | ")
+        if (idle is not null)
+        {
+            md.AppendLine($"{idle.Name}: each pass starts a fresh server (warmed {r.WarmupSeconds:0.##}s), reads its RSS, opens the connections, echoes one 16-byte message on each, and reads RSS again. "
+                + "Growth ÷ connections held is the cost of an idle connection; RSS ÷ connections (the issue's definition) includes the runtime's fixed cost. Kernel socket buffers are not in RSS.").AppendLine();
+        }
+
+        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per connection held (median [min–max]) | RSS with them open (÷ connections) | answered, established of requested (fewest in any pass) | ")
             + "RSS under load (median over passes, largest cell) |");
-        md.AppendLine("|---|" + (idle is null ? string.Empty : "---|---|") + "---|");
+        md.AppendLine("|---|" + (idle is null ? string.Empty : "---|---|---|") + "---|");
         foreach (var model in r.Models)
         {
             var row = new StringBuilder($"| **{model}** | ");
@@ -137,8 +143,10 @@ public static class BenchMarkdownReport
             {
                 var s = r.Summary(model, idle.Name);
                 row.Append(s?.IdleBytesPerConnection is { } per
-                    ? $"{BenchReport.KiB(per.Median)}{(per.Count > 1 && per.Min < per.Max ? $" [{BenchReport.KiB(per.Min)}–{BenchReport.KiB(per.Max)}]" : string.Empty)} | {s.IdleAnsweredMin:#,0} answered, {s.IdleEstablishedMin:#,0} established of {idle.Connections:#,0} | "
-                    : "— | — | ");
+                    ? $"{BenchReport.KiB(per.Median)}{(per.Count > 1 && per.Min < per.Max ? $" [{BenchReport.KiB(per.Min)}–{BenchReport.KiB(per.Max)}]" : string.Empty)} | "
+                        + $"{BenchReport.MiB(s.IdleRssBytes ?? 0)} ({BenchReport.KiB((s.IdleRssBytes ?? 0) / Math.Max(1, s.IdleEstablishedMin ?? 1))}) | "
+                        + $"{s.IdleAnsweredMin:#,0} answered, {s.IdleEstablishedMin:#,0} established of {idle.Connections:#,0} | "
+                    : "— | — | — | ");
             }
 
             var largest = r.Summaries.Where(s => s.Model == model && s.ServerRssBytes is not null).MaxBy(s => s.ServerRssBytes);

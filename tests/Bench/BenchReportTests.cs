@@ -18,7 +18,7 @@ public sealed class BenchReportTests
         Assert.Contains("| **pool** | 30k ⚠<br>×0.30", md, StringComparison.Ordinal);
         Assert.Contains("| **pool** | 5/50, 135 errors, invalid |", md, StringComparison.Ordinal);
         Assert.Contains("| **async** | ×0.92 [0.91–0.93] |", md, StringComparison.Ordinal);
-        Assert.Contains("| **async** | 9.0 KiB | 10,000 answered, 10,000 established of 10,000 | 40 MiB (c50) |", md, StringComparison.Ordinal);
+        Assert.Contains("| **async** | 9.0 KiB | 128 MiB (13.1 KiB) | 10,000 answered, 10,000 established of 10,000 | 40 MiB (c50) |", md, StringComparison.Ordinal);
         Assert.Contains("- pool serves 5 <by design> & says so", md, StringComparison.Ordinal);
         Assert.Contains("| async | — | `echo-server --model async` | 42 | 0 | 0 |", md, StringComparison.Ordinal);
     }
