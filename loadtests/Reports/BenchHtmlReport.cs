@@ -8,7 +8,7 @@ namespace EchoServers.Load.Reports;
 /// <summary>
 /// The bench as one self-contained HTML page: the Markdown report's tables, then per cell a throughput bar chart
 /// (median, min–max whisker, ratio to the reference above each bar) and latency-percentile curves (all passes'
-/// messages), all inline SVG.
+/// messages, log-scaled latency), all inline SVG.
 /// </summary>
 public static class BenchHtmlReport
 {
@@ -41,10 +41,12 @@ public static class BenchHtmlReport
                         s.RatioToReference is { } ratio ? BenchReport.Ratio(ratio.Median) : BenchReport.Compact(s.MessagesPerSecond.Median), colours[s.Model]))],
                     BenchReport.Compact));
                 var curves = r.Models.Select(m => (Name: m, Summary: r.Summary(m, cell.Name)))
-                    .Select(p => (p.Name, Points: (IReadOnlyList<(double X, double Y)>)[.. (p.Summary?.LatencyCurve ?? []).Select(c => (-Math.Log10(Math.Max(1e-9, 1 - (c.Percentile / 100))), (double)c.Us))]))
+                    .Select(p => (p.Name, Points: (IReadOnlyList<(double X, double Y)>)[.. (p.Summary?.LatencyCurve ?? []).Select(c => (-Math.Log10(Math.Max(1e-9, 1 - (c.Percentile / 100))), Math.Log10(Math.Max(1, c.Us))))]))
                     .ToList();
-                html.AppendLine(SvgChart.Lines($"{cell.Name}: latency by percentile", "percentile", "latency", curves,
-                    x => $"{100 * (1 - Math.Pow(10, -x)):0.###}%", Format.Us));
+
+                // Log scales both ways: models differ by orders of magnitude in the tail, and 90 %, 99 %, 99.9 % are evenly spaced.
+                html.AppendLine(SvgChart.Lines($"{cell.Name}: latency by percentile", "percentile", "latency (log scale)", curves,
+                    x => $"{100 * (1 - Math.Pow(10, -x)):0.###}%", y => Format.Us(Math.Pow(10, y))));
             }
 
             html.AppendLine("</div>");
