@@ -71,6 +71,7 @@ public static class BenchAggregator
             IdleRssBytes = Spread.Of(idles.Select(i => (double)i.RssAfterBytes))?.Median,
             IdleEstablishedMin = idles.Length > 0 ? idles.Min(i => i.Established) : null,
             IdleAnsweredMin = idles.Length > 0 ? idles.Min(i => i.Answered) : null,
+            IdleHeldMin = idles.Length > 0 ? idles.Min(i => i.Held) : null,
             Valid = runs.Length > 0 && ran.Length == runs.Length && loads.All(r => r.Result!.Valid),
             GeneratorSaturated = loads.Any(r => r.GeneratorCpuPercent >= SaturatedPercent || r.Result!.Generator.LikelyBottleneck),
             LatencyCurve = Curve(loads.Where(r => r.Latency is not null).Select(r => r.Latency!)),

@@ -55,6 +55,9 @@ public sealed record BenchSummary
 
     public int? IdleAnsweredMin { get; init; }
 
+    /// <summary>Idle cells: fewest connections the server held (answered or waiting) in any pass.</summary>
+    public int? IdleHeldMin { get; init; }
+
     /// <summary>Every pass valid (no errors; open model on rate).</summary>
     public bool Valid { get; init; }
 

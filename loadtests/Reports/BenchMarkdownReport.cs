@@ -133,7 +133,7 @@ public static class BenchMarkdownReport
                 + "Growth ÷ connections held is the cost of an idle connection; RSS ÷ connections (the issue's definition) includes the runtime's fixed cost. Kernel socket buffers are not in RSS.").AppendLine();
         }
 
-        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per connection held (median [min–max]) | RSS with them open (÷ connections) | answered, established of requested (fewest in any pass) | ")
+        md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per connection held (median [min–max]) | RSS with them open (÷ connections held) | answered, established of requested (fewest in any pass) | ")
             + "RSS under load (median over passes, largest cell) |");
         md.AppendLine("|---|" + (idle is null ? string.Empty : "---|---|---|") + "---|");
         foreach (var model in r.Models)
@@ -144,7 +144,7 @@ public static class BenchMarkdownReport
                 var s = r.Summary(model, idle.Name);
                 row.Append(s?.IdleBytesPerConnection is { } per
                     ? $"{BenchReport.KiB(per.Median)}{(per.Count > 1 && per.Min < per.Max ? $" [{BenchReport.KiB(per.Min)}–{BenchReport.KiB(per.Max)}]" : string.Empty)} | "
-                        + $"{BenchReport.MiB(s.IdleRssBytes ?? 0)} ({BenchReport.KiB((s.IdleRssBytes ?? 0) / Math.Max(1, s.IdleEstablishedMin ?? 1))}) | "
+                        + $"{BenchReport.MiB(s.IdleRssBytes ?? 0)} ({BenchReport.KiB((s.IdleRssBytes ?? 0) / Math.Max(1, s.IdleHeldMin ?? 1))}) | "
                         + $"{s.IdleAnsweredMin:#,0} answered, {s.IdleEstablishedMin:#,0} established of {idle.Connections:#,0} | "
                     : "— | — | — | ");
             }
