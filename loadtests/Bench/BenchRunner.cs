@@ -15,7 +15,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     /// <summary>Descriptors the idle cell leaves free for everything else.</summary>
     private const int SpareDescriptors = 256;
 
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
 
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
     {

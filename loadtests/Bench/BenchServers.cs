@@ -11,7 +11,7 @@ namespace EchoServers.Load.Bench;
 internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>? serverCommand, int? serverCpu, TextWriter progress)
 {
     /// <summary>--max-connections for our servers: above the largest cell, so the bench, not the limit, is measured.</summary>
-    private const int MaxConnections = 20_000;
+    private const int MaxConnections = 12_000;
 
     private const int WarmupConnections = 50;
 
