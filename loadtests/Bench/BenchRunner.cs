@@ -63,6 +63,12 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                     break;
                 }
 
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // A run cut short measures the interruption, not the server: leave it out of the medians.
+                    break;
+                }
+
                 runs.Add(run);
                 var left = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (plan.Count - i - 1));
                 await progress.WriteLineAsync($"[{i + 1,4}/{plan.Count} {(int)left.TotalMinutes,2}m{left.Seconds:00}s left] pass {step.Pass} {step.Cell.Name,-9} {step.Model.Label,-14} {Describe(run, runs)}");
