@@ -15,6 +15,7 @@ internal static class Program
         var root = new RootCommand("echo-load: a many-connection load generator for echo servers (NBomber's vocabulary, no coordinated omission).")
         {
             RunCommand.Create(),
+            BenchCommand.Create(),
         };
 
         var parse = root.Parse(args);

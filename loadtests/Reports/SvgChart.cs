@@ -13,7 +13,8 @@ internal static class SvgChart
     private const int Bottom = 40;
     private const int Top = 20;
     private const int Right = 20;
-    private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+    /// <summary>Series colours, shared with <see cref="SvgBarChart"/> so a model has one colour on every chart.</summary>
+    internal static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
     /// <summary>Draws each series (x, y) with linear axes; <paramref name="xLabel"/> optionally relabels x ticks.</summary>
     public static string Lines(

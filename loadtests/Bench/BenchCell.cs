@@ -1,0 +1,41 @@
+using EchoServers.Load.Engine;
+
+namespace EchoServers.Load.Bench;
+
+/// <summary>
+/// One column of the bench: a load shape run against every model. Raw framing and 64-byte messages unless said
+/// otherwise, so the C reference server (raw echo only) can join every cell without <see cref="Work"/>.
+/// </summary>
+/// <param name="Name">Short name used by <c>--cells</c> and in the report, e.g. <c>c50p16</c>.</param>
+/// <param name="Title">What the cell is, for the report's column header.</param>
+/// <param name="Connections">Connections (closed model), or the connections an open-model rate is spread over.</param>
+/// <param name="Pipeline">Messages in flight per connection (closed model).</param>
+/// <param name="Size">Payload bytes per message.</param>
+/// <param name="Rate">Open model: messages per second in total; null = closed model.</param>
+/// <param name="Work">The server's <c>--work</c> for this cell (<c>cpu:50us</c>, <c>io:5ms</c>); null = none.</param>
+/// <param name="Idle">Memory cell: open the connections, send one message on each, hold them idle, read RSS.</param>
+public sealed record BenchCell(
+    string Name, string Title, int Connections, int Pipeline = 1, int Size = 64, double? Rate = null, string? Work = null, bool Idle = false)
+{
+    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work.</summary>
+    public bool ReferenceCanJoin => Work is null;
+
+    /// <summary>The engine's options for this cell against <paramref name="target"/>.</summary>
+    public LoadOptions ToLoadOptions(System.Net.IPEndPoint target, BenchSettings settings) => new()
+    {
+        Target = target,
+        Connections = Connections,
+        Pipeline = Pipeline,
+        Sizes = new SizeSpec(Size, Size),
+        Duration = settings.Duration,
+        Warmup = settings.Warmup,
+        Rate = Rate,
+        Timeout = settings.ReplyTimeout,
+        DrainTimeout = settings.DrainTimeout,
+
+        // Pinned to one core: one I/O thread, and no spinning before due times (it would steal the core from the
+        // thread that must then send).
+        Threads = settings.Pin ? 1 : 0,
+        Spin = settings.Pin ? TimeSpan.Zero : null,
+    };
+}

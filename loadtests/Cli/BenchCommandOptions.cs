@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using EchoServers.Load.Bench;
+using EchoServers.Protocol.Text;
+
+namespace EchoServers.Load.Cli;
+
+/// <summary>The options of <c>bench</c>; values are parsed here so every mistake gets one clear line.</summary>
+internal sealed class BenchCommandOptions
+{
+    private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
+    private readonly Option<string?> _cells = new("--cells") { Description = $"Cells, comma-separated, from: {string.Join(", ", BenchCells.All.Select(c => c.Name))} [default: all; --quick: {string.Join(",", BenchCells.QuickNames)}]" };
+    private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work cells)" };
+    private readonly Option<int?> _passes = new("--passes") { Description = "Passes over every cell and row, interleaved [default: 3; --quick: 1]" };
+    private readonly Option<string?> _duration = new("--duration", "-d") { Description = "Measured time per run [default: 3s; --quick: 2s]" };
+    private readonly Option<string?> _warmup = new("--warmup") { Description = "Load before each run's measurement, not counted [default: 1s; --quick: 0.5s]" };
+    private readonly Option<string?> _jitWarmup = new("--jit-warmup") { Description = "Load on each server when first started, before any cell (tiered JIT) [default: 5s; --quick: 2s]" };
+    private readonly Option<string?> _out = new("--out", "-o") { Description = "Report directory [default: bench-results/<UTC timestamp>]" };
+    private readonly Option<bool> _quick = new("--quick") { Description = "CI smoke test, under a minute: 2 cells, 1 pass, 2s; exit 1 on any error, failed run or unclean server exit" };
+    private readonly Option<string?> _serverCmd = new("--server-cmd") { Description = "Command that starts echo-server (model options are appended), e.g. \"dotnet path/echo-server.dll\" [default: the echo-server built next to echo-load]" };
+    private readonly Option<bool> _noPin = new("--no-pin") { Description = "Do not pin servers and generator to separate CPUs" };
+
+    public IEnumerable<Option> All => [_models, _cells, _reference, _passes, _duration, _warmup, _jitWarmup, _out, _quick, _serverCmd, _noPin];
+
+    public bool TryBind(ParseResult parse, DateTime nowUtc, out BenchSettings settings, out string error)
+    {
+        settings = null!;
+        var quick = parse.GetValue(_quick);
+        if (!BenchModel.TryParseList(parse.GetValue(_models) ?? (quick ? BenchModel.QuickList : BenchModel.DefaultList), out var models, out error)
+            || !BenchCells.TryParse(parse.GetValue(_cells) ?? (quick ? string.Join(',', BenchCells.QuickNames) : string.Join(',', BenchCells.All.Select(c => c.Name))), out var cells, out error)
+            || !TryDuration(parse.GetValue(_duration) ?? (quick ? "2s" : "3s"), "--duration", positive: true, out var duration, out error)
+            || !TryDuration(parse.GetValue(_warmup) ?? (quick ? "500ms" : "1s"), "--warmup", positive: false, out var warmup, out error)
+            || !TryDuration(parse.GetValue(_jitWarmup) ?? (quick ? "2s" : "5s"), "--jit-warmup", positive: false, out var jitWarmup, out error))
+        {
+            return false;
+        }
+
+        var passes = parse.GetValue(_passes) ?? (quick ? 1 : 3);
+        if (passes < 1)
+        {
+            error = $"--passes must be at least 1 (got {passes})";
+            return false;
+        }
+
+        var reference = parse.GetValue(_reference);
+        if (reference is not null && (!reference.Contains("{port}", StringComparison.Ordinal) || CommandLine.Split(reference).Count == 0))
+        {
+            error = "--reference needs a command with {port} where the port goes, e.g. \"/tmp/c-epoll-echo {port}\"";
+            return false;
+        }
+
+        IReadOnlyList<string>? serverCommand = null;
+        if (parse.GetValue(_serverCmd) is { } serverText)
+        {
+            serverCommand = CommandLine.Split(serverText);
+            if (serverCommand.Count == 0)
+            {
+                error = "--server-cmd is empty";
+                return false;
+            }
+        }
+
+        settings = new BenchSettings
+        {
+            Models = models,
+            Cells = cells,
+            Reference = reference,
+            Passes = passes,
+            Duration = duration,
+            Warmup = warmup,
+            JitWarmup = jitWarmup,
+            OutDirectory = parse.GetValue(_out) ?? Path.Combine("bench-results", nowUtc.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)),
+            Quick = quick,
+            ServerCommand = serverCommand,
+            Pin = !parse.GetValue(_noPin),
+        };
+        return true;
+    }
+
+    private static bool TryDuration(string text, string name, bool positive, out TimeSpan value, out string error)
+    {
+        if (!DurationText.TryParse(text, out value, out var reason))
+        {
+            error = $"{name}: {reason}";
+            return false;
+        }
+
+        if (value < TimeSpan.Zero || (positive && value == TimeSpan.Zero))
+        {
+            error = $"{name} must be {(positive ? "positive" : "zero or more")} (got {text})";
+            return false;
+        }
+
+        error = string.Empty;
+        return true;
+    }
+}
