@@ -41,7 +41,7 @@ done
 if [[ $BUILD == 1 ]]; then
   dotnet build EchoServers.sln -c Release -v q -nologo 2>&1 | tail -2
 fi
-gcc -O2 -o /tmp/c-epoll-echo /work/shared/reference/c-epoll-echo.c -lpthread
+gcc -O2 -o /tmp/c-epoll-echo "$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/c-epoll-echo.c" -lpthread
 mkdir -p "$OUT"
 
 export PC_MODELS="$MODELS" PC_CELLS="$CELLS" PC_PASSES="$PASSES" PC_DURATION="$DURATION" PC_IDLE="$IDLE" PC_OUT="$OUT"

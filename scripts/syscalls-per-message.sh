@@ -13,7 +13,7 @@ shift $(( $# < 3 ? $# : 3 ))
 port=17490
 out=$(mktemp -d /tmp/syscalls.XXXXXX)
 if [[ $model == c ]]; then
-  [[ -x /tmp/c-epoll-echo ]] || gcc -O2 -o /tmp/c-epoll-echo /work/shared/reference/c-epoll-echo.c -lpthread
+  [[ -x /tmp/c-epoll-echo ]] || gcc -O2 -o /tmp/c-epoll-echo "$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/c-epoll-echo.c" -lpthread
   taskset -c 0 /tmp/c-epoll-echo $port > "$out/server.log" 2>&1 &
 else
   env "$@" taskset -c 0 dotnet "${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}" --model "$model" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
