@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using EchoServers.Load.Bench.Interop;
 using EchoServers.Load.Engine;
 
@@ -13,16 +12,14 @@ namespace EchoServers.Load.Bench;
 /// <c>listening on ip:port</c> (our models) or accepts a connection (the reference), stopped with SIGTERM and, if it
 /// outstays its drain, SIGKILL. Its last output lines are kept for the report when something goes wrong.
 /// </summary>
-public sealed partial class ServerProcess : IAsyncDisposable
+public sealed class ServerProcess : IAsyncDisposable
 {
     private const int KeptLines = 50;
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
 
     private readonly IReadOnlyList<string> _command;
     private readonly int? _cpu;
-    private readonly Queue<string> _output = new();
-    private readonly Lock _gate = new();
-    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ServerOutput _output = new(KeptLines);
     private Process? _process;
 
     public ServerProcess(IReadOnlyList<string> command, int? cpu)
@@ -46,24 +43,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process is { HasExited: true };
 
-    public IReadOnlyList<string> LastOutput
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _output];
-            }
-        }
-    }
+    public IReadOnlyList<string> LastOutput => _output.Lines;
 
     /// <summary>Starts it and waits until it logs its listening address.</summary>
     public async Task StartListeningAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var exited = await StartProcessAsync(cancellationToken);
-        await Task.WhenAny(_listening.Task, exited).WaitAsync(timeout, cancellationToken);
-        EndPoint = _listening.Task.IsCompletedSuccessfully
-            ? await _listening.Task
+        await Task.WhenAny(_output.Listening, exited).WaitAsync(timeout, cancellationToken);
+        EndPoint = _output.Listening.IsCompletedSuccessfully
+            ? await _output.Listening
             : throw new LoadSetupException($"'{CommandText}' exited ({_process!.ExitCode}) before listening: {string.Join(" | ", LastOutput.TakeLast(5))}");
     }
 
@@ -167,8 +155,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => _output.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => _output.OnLine(e.Data);
         await StartPinnedAsync(process);
         _process = process;
         ProcessId = process.Id;
@@ -204,30 +192,4 @@ public sealed partial class ServerProcess : IAsyncDisposable
         thread.Start();
         return started.Task;
     }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_output.Count == KeptLines)
-            {
-                _output.Dequeue();
-            }
-
-            _output.Enqueue(line);
-        }
-
-        if (!_listening.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } match)
-        {
-            _listening.TrySetResult(new IPEndPoint(IPAddress.Parse(match.Groups["ip"].Value), int.Parse(match.Groups["port"].Value)));
-        }
-    }
-
-    [GeneratedRegex(@"listening on (?<ip>\d{1,3}(?:\.\d{1,3}){3}):(?<port>\d{1,5})")]
-    private static partial Regex ListeningLine();
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.RegularExpressions;
+using EchoServers.Load.Bench;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Tests.Reliability;
@@ -11,16 +11,14 @@ namespace EchoServers.Tests.Reliability;
 /// their own (fd limits, SIGTERM under load, memory of the server alone) reach it like an in-process model.
 /// Stopping sends SIGTERM and waits for the exit; a process that outstays its drain is killed.
 /// </summary>
-public sealed partial class ProcessEchoServer : IEchoServer
+public sealed class ProcessEchoServer : IEchoServer
 {
     private const int OutputLines = 2000;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
 
     private readonly ProcessStartInfo _startInfo;
-    private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Queue<string> _output = new();
-    private readonly Lock _gate = new();
+    private readonly ServerOutput _output = new(OutputLines);
     private Process? _process;
     private IPEndPoint? _endPoint;
 
@@ -43,16 +41,7 @@ public sealed partial class ProcessEchoServer : IEchoServer
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
     /// <summary>The last lines the process wrote (stdout and stderr interleaved), for diagnostics and log-line counts.</summary>
-    public IReadOnlyList<string> Output
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _output];
-            }
-        }
-    }
+    public IReadOnlyList<string> Output => _output.Lines;
 
     /// <summary>A shell command line, run by bash (so <c>ulimit -n 256; exec echo-server ...</c> works).</summary>
     public static ProcessEchoServer FromShell(string command) => new(new ProcessStartInfo("bash") { ArgumentList = { "-c", command } });
@@ -61,8 +50,8 @@ public sealed partial class ProcessEchoServer : IEchoServer
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var process = new Process { StartInfo = _startInfo };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => _output.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => _output.OnLine(e.Data);
         process.Start();
         _process = process;
         process.BeginOutputReadLine();
@@ -70,13 +59,13 @@ public sealed partial class ProcessEchoServer : IEchoServer
 
         // WaitForExitAsync also waits for the output to be read to its end, so a dying server's last words are in.
         var exited = process.WaitForExitAsync(cancellationToken);
-        await Task.WhenAny(_listening.Task, exited).WaitAsync(StartTimeout, cancellationToken);
-        if (!_listening.Task.IsCompleted)
+        await Task.WhenAny(_output.Listening, exited).WaitAsync(StartTimeout, cancellationToken);
+        if (!_output.Listening.IsCompleted)
         {
             throw new InvalidOperationException($"the server exited ({process.ExitCode}) before listening:{Environment.NewLine}{string.Join(Environment.NewLine, Output)}");
         }
 
-        _endPoint = await _listening.Task;
+        _endPoint = await _output.Listening;
     }
 
     /// <inheritdoc />
@@ -119,30 +108,4 @@ public sealed partial class ProcessEchoServer : IEchoServer
             ?? throw new InvalidOperationException("could not run kill");
         await kill.WaitForExitAsync(cancellationToken).WaitAsync(ExitGrace, cancellationToken);
     }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_output.Count == OutputLines)
-            {
-                _output.Dequeue();
-            }
-
-            _output.Enqueue(line);
-        }
-
-        if (!_listening.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } match)
-        {
-            _listening.TrySetResult(new IPEndPoint(IPAddress.Parse(match.Groups["ip"].Value), int.Parse(match.Groups["port"].Value)));
-        }
-    }
-
-    [GeneratedRegex(@"listening on (?<ip>\d{1,3}(?:\.\d{1,3}){3}):(?<port>\d{1,5})")]
-    private static partial Regex ListeningLine();
 }
