@@ -47,7 +47,7 @@ public sealed class EventLoopConcurrencyTests
         squatter.Listen();
         var port = ((IPEndPoint)squatter.LocalEndPoint!).Port;
         using var metrics = new EchoMetrics();
-        await using var server = new EventLoopServer(new ServerOptions { Port = port }, metrics, NullLoggerFactory.Instance);
+        await using var server = new EventLoopEchoServer(new ServerOptions { Port = port }, metrics, NullLoggerFactory.Instance);
 
         var error = await Assert.ThrowsAsync<SocketException>(() => server.StartAsync(TestContext.Current.CancellationToken));
 

@@ -73,7 +73,7 @@ public sealed class EventLoopStopTests
     public async Task Stop_before_start_and_twice_is_harmless()
     {
         await using var metrics = new EchoMetricsScope();
-        var server = new EchoServers.Servers.EventLoop.EventLoopServer(new ServerOptions { Port = 0 }, metrics.Metrics, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var server = new EchoServers.Servers.EventLoop.EventLoopEchoServer(new ServerOptions { Port = 0 }, metrics.Metrics, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await server.StopAsync(TimeSpan.Zero, TestContext.Current.CancellationToken).WaitAsync(RunningServer.Timeout, TestContext.Current.CancellationToken);
         await server.DisposeAsync();
         Assert.Throws<InvalidOperationException>(() => server.LocalEndPoint);

@@ -5,18 +5,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EchoServers.Tests.EventLoop;
 
-/// <summary>An <see cref="EventLoopServer"/> started on port 0, with its metrics; disposing stops it with no drain.</summary>
+/// <summary>An <see cref="EventLoopEchoServer"/> started on port 0, with its metrics; disposing stops it with no drain.</summary>
 internal sealed class RunningServer : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private RunningServer(EventLoopServer server, EchoMetrics metrics)
+    private RunningServer(EventLoopEchoServer server, EchoMetrics metrics)
     {
         Server = server;
         Metrics = metrics;
     }
 
-    public EventLoopServer Server { get; }
+    public EventLoopEchoServer Server { get; }
 
     public EchoMetrics Metrics { get; }
 
@@ -24,7 +24,7 @@ internal sealed class RunningServer : IAsyncDisposable
     {
         options = (options ?? new ServerOptions()) with { Port = 0, Model = ServerModel.EventLoop };
         var metrics = new EchoMetrics();
-        var server = new EventLoopServer(options, metrics, NullLoggerFactory.Instance);
+        var server = new EventLoopEchoServer(options, metrics, NullLoggerFactory.Instance);
         using var cts = new CancellationTokenSource(Timeout);
         await server.StartAsync(cts.Token);
         return new RunningServer(server, metrics);

@@ -14,11 +14,11 @@ public static class ServerFactory
     /// <exception cref="NotSupportedException">The model cannot run on this platform.</exception>
     public static IEchoServer Create(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory) => options.Model switch
     {
-        ServerModel.Threads => new ThreadPerConnectionServer(options, metrics, loggerFactory),
-        ServerModel.Pool => new WorkerPoolServer(options, metrics, loggerFactory),
-        ServerModel.Async => new AsyncServer(options, metrics, loggerFactory),
+        ServerModel.Threads => new ThreadsEchoServer(options, metrics, loggerFactory),
+        ServerModel.Pool => new PoolEchoServer(options, metrics, loggerFactory),
+        ServerModel.Async => new AsyncEchoServer(options, metrics, loggerFactory),
         ServerModel.Kestrel => new KestrelEchoServer(options, metrics, loggerFactory),
-        ServerModel.EventLoop => new EventLoopServer(options, metrics, loggerFactory),
+        ServerModel.EventLoop => new EventLoopEchoServer(options, metrics, loggerFactory),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Model, "unknown server model"),
     };
 }

@@ -11,7 +11,7 @@ namespace EchoServers.Servers.Async;
 /// <see cref="SocketConnection"/> (socket ⇄ pipes pump + the shared session). No thread per connection: a
 /// connection waiting for data costs a pending receive, not a thread.
 /// </summary>
-internal sealed class AsyncServer : IEchoServer
+internal sealed class AsyncEchoServer : IEchoServer
 {
     private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
 
@@ -25,7 +25,7 @@ internal sealed class AsyncServer : IEchoServer
     private volatile bool _stopping;
     private int _stopped;
 
-    public AsyncServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    public AsyncEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
     {
         _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.Async");
         _session = new PipeSession(options.Protocol, metrics);

@@ -10,7 +10,7 @@ namespace EchoServers.Servers.EventLoop;
 /// The event-loop model: <see cref="ServerOptions.Loops"/> dedicated threads, each running Linux epoll over its own
 /// SO_REUSEPORT listener and the non-blocking sockets it accepted. See docs/eventloop.md.
 /// </summary>
-public sealed class EventLoopServer : IEchoServer
+internal sealed class EventLoopEchoServer : IEchoServer
 {
     private readonly ServerOptions _options;
     private readonly EchoMetrics _metrics;
@@ -21,13 +21,13 @@ public sealed class EventLoopServer : IEchoServer
     private int _state;
     private Task? _stopped;
 
-    public EventLoopServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    public EventLoopEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Loops, 1, nameof(options.Loops));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
         _options = options;
         _metrics = metrics;
-        _logger = loggerFactory.CreateLogger<EventLoopServer>();
+        _logger = loggerFactory.CreateLogger<EventLoopEchoServer>();
     }
 
     /// <inheritdoc/>

@@ -9,7 +9,7 @@ namespace EchoServers.Servers.Threads;
 /// The <c>threads</c> model: every accepted connection gets its own dedicated thread running a blocking session.
 /// Simple to read; costs a thread (stack reserve <see cref="StackSize"/>, scheduler time) per connection.
 /// </summary>
-internal sealed class ThreadPerConnectionServer : BlockingServer
+internal sealed class ThreadsEchoServer : BlockingServer
 {
     /// <summary>
     /// The session needs little stack (buffers live on the heap); 256 KiB instead of the default 8 MiB keeps
@@ -17,7 +17,7 @@ internal sealed class ThreadPerConnectionServer : BlockingServer
     /// </summary>
     public const int StackSize = 256 * 1024;
 
-    public ThreadPerConnectionServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    public ThreadsEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
         : base(options, metrics, loggerFactory, "EchoServers.Threads")
     {
     }

@@ -10,7 +10,7 @@ namespace EchoServers.Servers.Pool;
 /// connections wait in a bounded queue (<c>--queue</c>); when it is full the next one is refused at once with a
 /// reason, never left hanging as the reference notes' <c>ThreadPoolExecutor(5)</c> leaves its sixth client.
 /// </summary>
-internal sealed class WorkerPoolServer : BlockingServer
+internal sealed class PoolEchoServer : BlockingServer
 {
     private readonly WaitingQueue _queue;
     private readonly List<Thread> _workers = [];
@@ -18,7 +18,7 @@ internal sealed class WorkerPoolServer : BlockingServer
     private int _workersRunning;
     private readonly TaskCompletionSource _workersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public WorkerPoolServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
+    public PoolEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
         : base(options, metrics, loggerFactory, "EchoServers.Pool")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Workers, 1);
