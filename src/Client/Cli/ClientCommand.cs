@@ -48,7 +48,7 @@ internal sealed class ClientCommand
 
     private readonly Option<string> _maxFrame = new("--max-frame")
     {
-        Description = "Largest reply accepted (e.g. 64KiB, 1MiB); a larger one ends the session with an error",
+        Description = "Largest message sent and reply accepted (e.g. 64KiB, 1MiB): a longer line is not sent (an error names its size); a longer reply ends the session with an error",
         HelpName = "size",
         DefaultValueFactory = _ => "64KiB",
     };

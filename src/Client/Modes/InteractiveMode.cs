@@ -72,6 +72,13 @@ internal sealed class InteractiveMode(ClientOptions options, ClientConsole conso
                 return ExitCodes.Ok;
             }
 
+            if (connection.Sender.TooLargeReason(line) is { } tooLarge)
+            {
+                // The user's own mistake, not the connection's: say so and keep the session.
+                await console.Stderr.WriteLineAsync(tooLarge);
+                continue;
+            }
+
             var started = Stopwatch.GetTimestamp();
             try
             {

@@ -20,6 +20,7 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
     private long _sent;
     private long _received;
     private bool _inputDone;
+    private string? _notSent;
 
     private bool IsRaw => options.Framing == FramingKind.Raw;
 
@@ -56,6 +57,12 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
                     await ReportAsync($"cannot write replies: {writeError.Message} ({Progress()})");
                     return ExitCodes.Failed;
                 }
+            }
+
+            if (_notSent is not null)
+            {
+                await ReportAsync($"{_notSent} ({Progress()})");
+                return ExitCodes.Failed;
             }
 
             if (IsComplete())
@@ -103,6 +110,13 @@ internal sealed class PipeMode(ClientOptions options, ClientConsole console)
         using var input = new InputLines(console.Stdin);
         while (await input.ReadLineAsync(cancellationToken) is { } line)
         {
+            if (sender.TooLargeReason(line) is { } tooLarge)
+            {
+                // Stop at this line: the replies to the lines before it are still awaited and printed, then the run fails.
+                _notSent = $"line {_sent + 1}: {tooLarge}";
+                break;
+            }
+
             var replyBytes = await sender.SendAsync(line, cancellationToken);
             lock (_gate)
             {

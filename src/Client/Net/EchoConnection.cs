@@ -17,7 +17,7 @@ internal sealed class EchoConnection : IAsyncDisposable
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
-        Sender = new MessageSender(_output, options.Framing);
+        Sender = new MessageSender(_output, options.Framing, options.MaxFrame);
         Pump = new ReplyPump(PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true)), options.Framing, options.MaxFrame);
         PumpTask = Pump.RunAsync(_stopReading.Token);
     }

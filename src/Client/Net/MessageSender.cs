@@ -9,12 +9,33 @@ internal sealed class MessageSender
 {
     private readonly PipeWriter _output;
     private readonly SpanFramer _framer;
+    private readonly int _maxFrame;
 
-    public MessageSender(PipeWriter output, FramingKind framing)
+    public MessageSender(PipeWriter output, FramingKind framing, int maxFrame)
     {
         _output = output;
-        // The client frames what the user typed; the limit on what it sends is the server's to enforce.
+        _maxFrame = maxFrame;
+        // The framer writes whatever passed TooLargeReason: the one limit is --max-frame, checked there.
         _framer = new SpanFramer(framing, ProtocolLimits.MaxMaxFrame);
+    }
+
+    /// <summary>
+    /// Null when <paramref name="line"/> can be sent; otherwise the one-line reason it is not sent. An echo server
+    /// answers a message with one of the same size, and the client accepts replies up to <c>--max-frame</c>: a larger
+    /// message would be sent whole and its own echo then rejected as a bad reply, ending the session. So it is refused
+    /// here, before a byte goes out. Raw framing has no frames: its replies are chunks, never too large.
+    /// </summary>
+    public string? TooLargeReason(string line)
+    {
+        if (_framer.Framing == FramingKind.Raw)
+        {
+            return null;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(line);
+        return byteCount <= _maxFrame
+            ? null
+            : $"not sent: the message is {byteCount} bytes, over --max-frame {_maxFrame} bytes (its echo would be refused as too long); start the client with --max-frame {byteCount} or more";
     }
 
     /// <summary>
