@@ -5,6 +5,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Transforms;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Load;
 
@@ -86,7 +87,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     private async Task ServeCorrectAsync(Socket socket)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+        var pipe = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
         try
         {
             await new PipeSession(_protocol).RunAsync(pipe, _stop.Token);
@@ -187,12 +188,5 @@ public sealed class LoopbackServer : IAsyncDisposable
 
         await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
         _stop.Dispose();
-    }
-
-    private sealed class StreamDuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Reliability;
 
@@ -147,7 +148,7 @@ public sealed class TinyEchoServer : IEchoServer
         try
         {
             await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var transport = new StreamTransport(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+            var transport = new DuplexPipe(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
             await _session.RunAsync(transport, _closing.Token);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -159,12 +160,5 @@ public sealed class TinyEchoServer : IEchoServer
         {
             _connections.TryRemove(socket, out _);
         }
-    }
-
-    private sealed class StreamTransport(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }
