@@ -66,7 +66,7 @@ public sealed class PoolConformanceTests : EchoServerConformanceTests
                 Assert.Equal($"c{i}", await clients[i].ReadLineAsync());
             }
 
-            Assert.True(await server.WaitForAsync(m => m.Active == 5));
+            Assert.True(await server.WaitForAsync(m => m.Active == 5), "five connections should be served");
             await clients[5].SendAsync("sixth\n");
 
             // The negative: no reply within 300 ms. This waits for nothing to happen, it does not sleep for something

@@ -4,15 +4,14 @@ using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
-using EchoServers.Tests.Infrastructure;
 
-namespace EchoServers.Tests.Reliability;
+namespace EchoServers.Tests.Infrastructure;
 
 /// <summary>
-/// The smallest server the reliability cases can run against before the real models exist: an accept loop,
-/// and per connection the shared <see cref="PipeSession"/> over a <see cref="NetworkStream"/>. Honours framing,
-/// max frame, idle timeout and max connections from <see cref="ServerOptions"/>; the cases reach it only through
-/// <see cref="IEchoServer"/>, so every real model can take its place.
+/// The smallest correct echo server: an accept loop, and per connection the shared <see cref="PipeSession"/> over a
+/// <see cref="NetworkStream"/>. Honours framing, transform, max frame, idle timeout and max connections from
+/// <see cref="ServerOptions"/>. The reliability cases reach it only through <see cref="IEchoServer"/>, so every real
+/// model can take its place; the load generator's tests use it as their correct server.
 /// </summary>
 public sealed class TinyEchoServer : IEchoServer
 {
@@ -50,6 +49,13 @@ public sealed class TinyEchoServer : IEchoServer
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Binds and listens at once (nothing here waits), then accepts in the background.</summary>
+    public void Start()
+    {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -64,7 +70,6 @@ public sealed class TinyEchoServer : IEchoServer
 
         _listener = listener;
         _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
