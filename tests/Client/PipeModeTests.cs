@@ -1,5 +1,6 @@
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Client;
 

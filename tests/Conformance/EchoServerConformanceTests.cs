@@ -16,7 +16,7 @@ namespace EchoServers.Tests.Conformance;
 /// The behaviour every server model must have, run against each through one sealed subclass per model
 /// (dotnet/runtime's socket test style). Servers run in process on port 0; every wait has a timeout.
 /// </summary>
-public abstract class EchoServerConformanceTests
+public abstract partial class EchoServerConformanceTests
 {
     private static readonly TimeSpan Timeout = TestClient.DefaultTimeout;
 

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
+using System.Text;
 using EchoServers.Protocol.Framing;
 
 namespace EchoServers.Tests.Infrastructure;
 
-/// <summary>Random payloads, checksums, and the frames that carry them.</summary>
+/// <summary>Random payloads (bytes, or text lines for the client), checksums, and the frames that carry them.</summary>
 public static class Payloads
 {
+    private const string LineAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-_";
     /// <summary><paramref name="size"/> random bytes from a seeded generator (reproducible: the seed is in the test).</summary>
     public static byte[] Random(int size, int seed)
     {
@@ -55,4 +57,27 @@ public static class Payloads
 
         return stream.ToArray();
     }
+
+    /// <summary>A random printable line of <paramref name="length"/> characters (letters, digits, a little punctuation; no newline).</summary>
+    public static string Line(Random random, int length) =>
+        string.Create(length, random, (span, r) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = LineAlphabet[r.Next(LineAlphabet.Length)];
+            }
+        });
+
+    /// <summary><paramref name="count"/> random lines of 1..<paramref name="maxLength"/> characters.</summary>
+    public static string[] Lines(int seed, int count, int maxLength)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).Select(_ => Line(random, random.Next(1, maxLength)))];
+    }
+
+    /// <summary>SHA-256 of <paramref name="text"/>'s UTF-8 bytes, as lowercase hex.</summary>
+    public static string Sha256(string text) => Sha256(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The lines as a client's stdin: each ended by <c>\n</c>.</summary>
+    public static string AsInput(IEnumerable<string> lines) => string.Concat(lines.Select(l => l + "\n"));
 }

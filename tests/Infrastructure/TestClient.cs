@@ -111,6 +111,31 @@ public sealed class TestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// True if nothing (no byte, no EOF) arrives within <paramref name="window"/>: the bounded observation a negative
+    /// assertion needs. Whatever does arrive stays buffered for the next read.
+    /// </summary>
+    public async Task<bool> StaysSilentForAsync(TimeSpan window)
+    {
+        if (_end > _start)
+        {
+            return false;
+        }
+
+        using var cts = new CancellationTokenSource(window);
+        try
+        {
+            // Data or EOF within the window both break the silence.
+            await FillAsync(cts.Token);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            // On Linux a cancelled receive leaves the socket usable: later reads still see the reply.
+            return true;
+        }
+    }
+
     /// <summary>Half-close: no more data from us (FIN); replies still come.</summary>
     public void ShutdownSend() => Socket.Shutdown(SocketShutdown.Send);
 

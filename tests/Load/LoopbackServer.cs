@@ -1,17 +1,17 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
-using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Transforms;
+using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Load;
 
 /// <summary>How an in-test server behaves.</summary>
 public enum ServerBehaviour
 {
-    /// <summary>Correct: the Protocol library's PipeSession with the given framing and transform.</summary>
+    /// <summary>Correct: <see cref="TinyEchoServer"/> (the Protocol library's PipeSession) with the given framing and transform.</summary>
     Correct,
 
     /// <summary>Wrong: uppercases every byte (raw), whatever was expected.</summary>
@@ -28,38 +28,47 @@ public enum ServerBehaviour
 }
 
 /// <summary>
-/// A small echo server on 127.0.0.1:0 for the load generator's tests: a correct one built on the Protocol library,
-/// and deliberately wrong ones. One dedicated thread per connection for the wrong ones (blocking sockets keep them
-/// obviously right about being wrong).
+/// A small echo server on 127.0.0.1:0 for the load generator's tests: the correct one is <see cref="TinyEchoServer"/>;
+/// the deliberately wrong ones are here, one dedicated thread per connection (blocking sockets keep them obviously
+/// right about being wrong).
 /// </summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener? _listener;
+    private readonly TinyEchoServer? _correct;
     private readonly ServerBehaviour _behaviour;
-    private readonly ProtocolOptions _protocol;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _accepted = [];
-    private readonly Task _acceptLoop;
+    private readonly Task _acceptLoop = Task.CompletedTask;
 
     public LoopbackServer(ServerBehaviour behaviour, FramingKind framing = FramingKind.Raw, TransformKind transform = TransformKind.Echo)
     {
         _behaviour = behaviour;
-        _protocol = new ProtocolOptions { Framing = framing, Transform = transform };
+        if (behaviour == ServerBehaviour.Correct)
+        {
+            // The correct one is the tests' one correct in-test server.
+            _correct = new TinyEchoServer(new ServerOptions { Port = 0, Protocol = new ProtocolOptions { Framing = framing, Transform = transform } });
+            _correct.Start();
+            EndPoint = _correct.LocalEndPoint;
+            return;
+        }
+
+        _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start(1024);
         EndPoint = (IPEndPoint)_listener.LocalEndpoint;
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = AcceptLoopAsync(_listener);
     }
 
     public IPEndPoint EndPoint { get; }
 
-    private async Task AcceptLoopAsync()
+    private async Task AcceptLoopAsync(TcpListener listener)
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
+                socket = await listener.AcceptSocketAsync(_stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -72,28 +81,7 @@ public sealed class LoopbackServer : IAsyncDisposable
                 _accepted.Add(socket);
             }
 
-            if (_behaviour == ServerBehaviour.Correct)
-            {
-                _ = ServeCorrectAsync(socket);
-            }
-            else
-            {
-                new Thread(() => ServeWrong(socket)) { IsBackground = true }.Start();
-            }
-        }
-    }
-
-    private async Task ServeCorrectAsync(Socket socket)
-    {
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var pipe = new StreamDuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-        try
-        {
-            await new PipeSession(_protocol).RunAsync(pipe, _stop.Token);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The client went away or the test ended: nothing to serve.
+            new Thread(() => ServeWrong(socket)) { IsBackground = true }.Start();
         }
     }
 
@@ -175,8 +163,13 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_correct is not null)
+        {
+            await _correct.DisposeAsync();
+        }
+
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener?.Stop();
         lock (_accepted)
         {
             foreach (var socket in _accepted)
@@ -187,12 +180,5 @@ public sealed class LoopbackServer : IAsyncDisposable
 
         await _acceptLoop.WaitAsync(TimeSpan.FromSeconds(5));
         _stop.Dispose();
-    }
-
-    private sealed class StreamDuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

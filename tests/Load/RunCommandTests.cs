@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Load;
 
@@ -85,7 +86,3 @@ public sealed class RunCommandTests
     [InlineData("run", "--target", "127.0.0.1:7", "--load", "keep-constant 5")]
     public async Task Bad_input_exits_2(params string[] args) => Assert.Equal(2, await MainAsync(args));
 }
-
-/// <summary>Tests that drive Program.Main share the process console, so they do not run in parallel.</summary>
-[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
-public sealed class ConsoleCollection;

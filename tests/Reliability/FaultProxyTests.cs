@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 using EchoServers.Tests.Reliability.Toxics;
 
 namespace EchoServers.Tests.Reliability;

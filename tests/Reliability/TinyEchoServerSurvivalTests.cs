@@ -1,3 +1,5 @@
+using EchoServers.Tests.Infrastructure;
+
 namespace EchoServers.Tests.Reliability;
 
 /// <summary>The survival cases against the tiny in-test server: proof the cases work before the real models plug in.</summary>

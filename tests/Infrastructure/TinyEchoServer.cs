@@ -5,13 +5,13 @@ using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
 
-namespace EchoServers.Tests.Reliability;
+namespace EchoServers.Tests.Infrastructure;
 
 /// <summary>
-/// The smallest server the reliability cases can run against before the real models exist: an accept loop,
-/// and per connection the shared <see cref="PipeSession"/> over a <see cref="NetworkStream"/>. Honours framing,
-/// max frame, idle timeout and max connections from <see cref="ServerOptions"/>; the cases reach it only through
-/// <see cref="IEchoServer"/>, so every real model can take its place.
+/// The smallest correct echo server: an accept loop, and per connection the shared <see cref="PipeSession"/> over a
+/// <see cref="NetworkStream"/>. Honours framing, transform, max frame, idle timeout and max connections from
+/// <see cref="ServerOptions"/>. The reliability cases reach it only through <see cref="IEchoServer"/>, so every real
+/// model can take its place; the load generator's tests use it as their correct server.
 /// </summary>
 public sealed class TinyEchoServer : IEchoServer
 {
@@ -49,6 +49,13 @@ public sealed class TinyEchoServer : IEchoServer
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Binds and listens at once (nothing here waits), then accepts in the background.</summary>
+    public void Start()
+    {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -63,7 +70,6 @@ public sealed class TinyEchoServer : IEchoServer
 
         _listener = listener;
         _acceptLoop = AcceptLoopAsync(listener, _stopping.Token);
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -147,7 +153,7 @@ public sealed class TinyEchoServer : IEchoServer
         try
         {
             await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var transport = new StreamTransport(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+            var transport = new DuplexPipe(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
             await _session.RunAsync(transport, _closing.Token);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -159,12 +165,5 @@ public sealed class TinyEchoServer : IEchoServer
         {
             _connections.TryRemove(socket, out _);
         }
-    }
-
-    private sealed class StreamTransport(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

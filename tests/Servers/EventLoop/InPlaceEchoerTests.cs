@@ -3,7 +3,7 @@ using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
 using EchoServers.Servers.EventLoop;
 
-namespace EchoServers.Tests.EventLoop;
+namespace EchoServers.Tests.Servers.EventLoop;
 
 public sealed class InPlaceEchoerTests
 {
