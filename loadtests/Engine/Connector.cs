@@ -44,6 +44,16 @@ internal sealed class Connector
     /// <summary>Connections that could not be established.</summary>
     public int Failed { get; private set; }
 
+    /// <summary>
+    /// Whether connections not attempted when the phase is cancelled count as failed (the connect-first phase) or as
+    /// <see cref="NotAttempted"/> (immediate start, where the end of the measured window stops the phase: the server
+    /// did not fail them).
+    /// </summary>
+    public bool CancelledCountAsFailed { get; init; } = true;
+
+    /// <summary>Connections never attempted because the phase was stopped (immediate start).</summary>
+    public int NotAttempted { get; private set; }
+
     /// <summary>Connections attempted so far (read by the progress ticker).</summary>
     public int Attempted => Volatile.Read(ref _attempted);
 
@@ -82,6 +92,12 @@ internal sealed class Connector
         var consecutiveFailures = 0;
         for (var i = 0; i < _count; i++)
         {
+            if (cancellationToken.IsCancellationRequested && !CancelledCountAsFailed)
+            {
+                NotAttempted = _count - i;
+                break;
+            }
+
             if (cancellationToken.IsCancellationRequested || consecutiveFailures >= GiveUpAfterConsecutiveFailures)
             {
                 Failed += _count - i;

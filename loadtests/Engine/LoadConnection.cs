@@ -69,6 +69,9 @@ internal sealed class LoadConnection
     /// </summary>
     public long FirstReplyFromTs;
 
+    /// <summary>When it was established; one established after the measured window had no share to get.</summary>
+    public long EstablishedTs;
+
     /// <summary>When its first correct reply arrived; 0 = none yet (written by its I/O thread only).</summary>
     public long FirstReplyTs;
 

@@ -103,10 +103,16 @@ public static class LoadRunner
         using var stopConnecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var connector = new Connector(options, count, sources)
         {
+            CancelledCountAsFailed = false,
             OnEstablished = (socket, started) =>
             {
                 var i = established;
-                connections[i] = new LoadConnection(i, socket, window, carry) { ConnectStartTs = started, FirstReplyFromTs = started };
+                connections[i] = new LoadConnection(i, socket, window, carry)
+                {
+                    ConnectStartTs = started,
+                    FirstReplyFromTs = started,
+                    EstablishedTs = Stopwatch.GetTimestamp(),
+                };
                 Volatile.Write(ref established, i + 1);
                 loops[i % loops.Length].Add(connections[i]);
             },
@@ -135,6 +141,14 @@ public static class LoadRunner
             await stopConnecting.CancelAsync();
             await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
             WarnFailed(connector, count, warnings, progress);
+            if (connector.NotAttempted > 0)
+            {
+                var message = $"{connector.NotAttempted} of {count} connections were not attempted before the measured window ended: "
+                    + "lengthen --duration or --warmup, or raise --connect-rate";
+                warnings.Add(message);
+                progress.OnWarning(message);
+            }
+
             await DrainAsync(options, loops, progress);
             return BuildResult(options, run, connector, connections[..connector.Established.Count], loops, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
@@ -294,7 +308,7 @@ public static class LoadRunner
 
         return new LoadResult
         {
-            Connections = new ConnectionCounts(connector.Established.Count + connector.Failed, connector.Established.Count, connector.Failed,
+            Connections = new ConnectionCounts(connector.Established.Count + connector.Failed + connector.NotAttempted, connector.Established.Count, connector.Failed,
                 connections.Count(c => c.MeasuredReplies > 0)),
             Messages = messages,
             MessagesPerSecond = Math.Round(messages / seconds, 1),
@@ -308,7 +322,8 @@ public static class LoadRunner
             ConnectUs = LatencySummary.Of(connector.ConnectLatency),
             FirstReplyUs = LatencySummary.Of(firstReply),
             Starved = starved,
-            Fairness = FairnessSummary.Of([.. connections.Select(c => c.MeasuredReplies)]),
+            // A connection established only after the measured window closed had no share to get (immediate start).
+            Fairness = FairnessSummary.Of([.. connections.Where(c => c.EstablishedTs < run.SendStopTs).Select(c => c.MeasuredReplies)]),
             Start = options.Start == StartMode.Together ? "together" : "immediate",
             Target = options.Target.ToString(),
             Model = profile.IsOpen ? "open" : "closed",

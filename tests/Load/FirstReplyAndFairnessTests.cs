@@ -26,7 +26,7 @@ public sealed class FirstReplyAndFairnessTests
         Warmup = TimeSpan.FromMilliseconds(200),
         Timeout = TimeSpan.FromSeconds(3),
         DrainTimeout = TimeSpan.FromSeconds(1),
-        FirstReplyTimeout = TimeSpan.FromMilliseconds(500),
+        FirstReplyTimeout = TimeSpan.FromSeconds(1),
         Threads = 2,
     };
 
@@ -60,7 +60,7 @@ public sealed class FirstReplyAndFairnessTests
         Assert.True(result.Fairness.MinShare > 0.5, $"min share {result.Fairness.MinShare}");
         Assert.Equal(8, result.FirstReplyUs.Count);
         Assert.Equal(8, result.ConnectUs.Count);
-        Assert.InRange(result.FirstReplyUs.Max, 1, 500_000);
+        Assert.InRange(result.FirstReplyUs.Max, 1, 1_000_000);
         Assert.Equal(start == StartMode.Together ? "together" : "immediate", result.Start);
     }
 
@@ -81,7 +81,7 @@ public sealed class FirstReplyAndFairnessTests
 
         // The starved enter the first-reply histogram with the time they waited: the tail cannot look fine.
         Assert.Equal(8, result.FirstReplyUs.Count);
-        Assert.True(result.FirstReplyUs.Max >= 500_000, $"first reply max {result.FirstReplyUs.Max}us");
+        Assert.True(result.FirstReplyUs.Max >= 1_000_000, $"first reply max {result.FirstReplyUs.Max}us");
         Assert.Contains(result.Warnings, w => w.Contains("starved", StringComparison.Ordinal));
 
         Assert.True(AssertionParser.TryParse("starved==0", out var starved, out _));
@@ -91,18 +91,22 @@ public sealed class FirstReplyAndFairnessTests
     }
 
     [Fact]
-    public async Task Connections_start_while_others_are_still_connecting()
+    public async Task Connections_talk_while_others_are_still_connecting_and_the_window_does_not_wait_for_them()
     {
-        // At 10 connects per second the last of 8 connects at 0.7 s: with immediate start the first ones must be
-        // answered long before that, each within a few hundred ms of its own connect.
+        // At 4 connects per second, 8 connections need 1.75 s; the 1 s window starts with the first connect, so it
+        // is over before the last ones are attempted. With immediate start the early ones were measured meanwhile,
+        // and the ones never attempted are said so, not counted as failures of the server.
         await using var server = new LoopbackServer(ServerBehaviour.Correct);
-        var result = await RunAsync(Options(server) with { ConnectRate = 10, Warmup = TimeSpan.Zero });
+        var result = await RunAsync(Options(server) with { ConnectRate = 4, Warmup = TimeSpan.Zero, FirstReplyTimeout = TimeSpan.FromSeconds(5) });
 
+        Assert.Equal(8, result.Connections.Requested);
+        Assert.Equal(0, result.Connections.Failed);
+        Assert.InRange(result.Connections.Established, 2, 6);
+        Assert.True(result.Messages > 0, "nothing measured while connecting");
+        Assert.True(result.Connections.Served >= 2, $"served {result.Connections.Served}");
         Assert.Equal(0, result.Errors.Total);
-        Assert.Equal(8, result.FirstReplyUs.Count);
-        Assert.True(result.FirstReplyUs.P50 < 300_000, $"first reply p50 {result.FirstReplyUs.P50}us");
-        var firstSecond = result.PerSecond[0];
-        Assert.True(firstSecond.Messages > 0, "no replies in the first second");
+        Assert.Contains(result.Warnings, w => w.Contains("not attempted", StringComparison.Ordinal));
+        Assert.Equal(result.Connections.Established, result.ConnectUs.Count);
     }
 
     [Fact]
