@@ -7,9 +7,11 @@ namespace EchoServers.Load.Assertions;
 /// <summary>
 /// Parses <c>--assert</c>: <c>METRIC OP VALUE</c> with OP one of <c>&lt; &lt;= &gt; &gt;= == !=</c>. Latency metrics
 /// (p50, p90, p99, p99.9, p99.99, max, mean; <c>service-p99</c> etc. for service time) take a duration with its unit
-/// (<c>2ms</c>); counts (errors, mismatch, reset, eof, timeout, reorder, missing, connect-failures, served,
-/// established) and rates (rate, achieved-rate in msgs/s; cpu-us-per-msg) take plain numbers; <c>valid</c> alone
-/// asserts the run is valid.
+/// (<c>2ms</c>), and so do the same percentiles of each connection's time to first reply (<c>first_reply.p99</c>) and
+/// to established (<c>connect.p99</c>); counts (errors, mismatch, reset, eof, timeout, reorder, missing,
+/// connect-failures, served, established, starved) and rates (rate, achieved-rate in msgs/s; cpu-us-per-msg) take
+/// plain numbers, as do <c>fairness</c> (Jain's index) and <c>min_share</c>, <c>median_share</c>, <c>max_share</c>;
+/// <c>valid</c> alone asserts the run is valid.
 /// </summary>
 public static class AssertionParser
 {
@@ -45,7 +47,38 @@ public static class AssertionParser
         ["achieved-rate"] = r => r.AchievedRate ?? r.MessagesPerSecond,
         ["cpu-us-per-msg"] = r => r.Generator.CpuUsPerMessage,
         ["valid"] = r => r.Valid ? 1 : 0,
+        ["starved"] = r => r.Starved,
+        ["fairness"] = r => r.Fairness.Jain,
+        ["jain"] = r => r.Fairness.Jain,
+        ["min_share"] = r => r.Fairness.MinShare,
+        ["median_share"] = r => r.Fairness.MedianShare,
+        ["max_share"] = r => r.Fairness.MaxShare,
     };
+
+    /// <summary>Prefixes of latency metrics other than the messages' latency, and the canonical prefix each maps to.</summary>
+    private static readonly (string Prefix, string Canonical)[] LatencyPrefixes =
+    [
+        ("service-", "service-"),
+        ("first_reply.", "first_reply."),
+        ("first-reply.", "first_reply."),
+        ("first_reply_", "first_reply."),
+        ("first-reply-", "first_reply."),
+        ("connect.", "connect."),
+    ];
+
+    /// <summary>Splits a latency metric into its canonical prefix (empty for the messages' latency) and percentile name.</summary>
+    private static (string Prefix, string Name) SplitLatency(string metric)
+    {
+        foreach (var (prefix, canonical) in LatencyPrefixes)
+        {
+            if (metric.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return (canonical, metric[prefix.Length..]);
+            }
+        }
+
+        return (string.Empty, metric);
+    }
 
     /// <summary>Parses one assertion; on failure <paramref name="error"/> is one line naming what is wrong.</summary>
     public static bool TryParse(string text, out Assertion assertion, out string error)
@@ -79,7 +112,7 @@ public static class AssertionParser
             _ => AssertionOperator.NotEqual,
         };
 
-        var latencyName = metric.StartsWith("service-", StringComparison.OrdinalIgnoreCase) ? metric["service-".Length..] : metric;
+        var (latencyPrefix, latencyName) = SplitLatency(metric);
         if (LatencyPercentiles.ContainsKey(latencyName))
         {
             if (!DurationText.TryParse(valueText, out var duration, out var reason))
@@ -88,13 +121,13 @@ public static class AssertionParser
                 return false;
             }
 
-            assertion = new Assertion(trimmed, metric.ToLowerInvariant(), kind, duration.TotalMicroseconds, "us");
+            assertion = new Assertion(trimmed, latencyPrefix + latencyName.ToLowerInvariant(), kind, duration.TotalMicroseconds, "us");
             return true;
         }
 
         if (!Plain.ContainsKey(metric))
         {
-            error = $"--assert '{text}': unknown metric '{metric}' (use p50, p90, p99, p99.9, p99.99, max, mean, service-p99, errors, mismatch, reset, eof, timeout, reorder, missing, connect-failures, established, served, messages, rate, achieved-rate, cpu-us-per-msg, valid)";
+            error = $"--assert '{text}': unknown metric '{metric}' (use p50, p90, p99, p99.9, p99.99, max, mean, service-p99, first_reply.p99, connect.p99, errors, mismatch, reset, eof, timeout, reorder, missing, connect-failures, established, served, messages, rate, achieved-rate, cpu-us-per-msg, starved, fairness, min_share, median_share, max_share, valid)";
             return false;
         }
 
@@ -111,11 +144,16 @@ public static class AssertionParser
     /// <summary>The value of <paramref name="metric"/> in <paramref name="result"/> (latencies in µs).</summary>
     public static double ValueOf(string metric, LoadResult result)
     {
-        var service = metric.StartsWith("service-", StringComparison.Ordinal);
-        var name = service ? metric["service-".Length..] : metric;
+        var (prefix, name) = SplitLatency(metric);
         if (LatencyPercentiles.TryGetValue(name, out var percentile))
         {
-            var summary = service ? result.ServiceTimeUs : result.LatencyUs;
+            var summary = prefix switch
+            {
+                "service-" => result.ServiceTimeUs,
+                "first_reply." => result.FirstReplyUs,
+                "connect." => result.ConnectUs,
+                _ => result.LatencyUs,
+            };
             return percentile < 0 ? summary.Mean : summary.AtPercentile(percentile);
         }
 

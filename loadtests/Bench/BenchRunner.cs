@@ -208,6 +208,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         return $"{Reports.Format.Rate(run.MessagesPerSecond),10} msgs/s  p99 {Reports.Format.Us(r.LatencyUs.P99),7}  "
             + $"server {run.ServerCpuUsPerMessage?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?"} us/msg {run.ServerCpuPercent?.ToString("0", CultureInfo.InvariantCulture) ?? "?"}%  "
             + $"gen {run.GeneratorCpuPercent?.ToString("0", CultureInfo.InvariantCulture)}%  served {r.Connections.Served}/{r.Connections.Requested}  errors {r.Errors.Total}"
+            + $"  first reply p99 {Reports.Format.Us(r.FirstReplyUs.P99)}  starved {r.Starved}  jain {r.Fairness.Jain.ToString("0.###", CultureInfo.InvariantCulture)}"
             + (paired is null ? string.Empty : $"  ×{(run.MessagesPerSecond / paired.MessagesPerSecond).ToString("0.00", CultureInfo.InvariantCulture)} of {reference}")
             + (run.GeneratorCpuPercent >= BenchAggregator.SaturatedPercent || r.Generator.LikelyBottleneck ? "  (generator saturated)" : string.Empty)
             + (r.Valid ? string.Empty : "  INVALID");
@@ -220,6 +221,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             notes.Add($"pool runs with its defaults ({BenchModel.PoolDefaultWorkers} workers, queue 100), the reference notes' server: it serves {BenchModel.PoolDefaultWorkers} connections at once; "
                 + "the next 100 wait in its queue (their messages time out or go missing: errors) and the rest are refused (closed at once: eof errors). "
                 + "Its rates are what 5 connections get; its errors are its admission control at work, recorded as they are. --models pool:N runs it with N workers.");
+            if (settings.Cells.Any(c => c.Storm))
+            {
+                notes.Add("pool in the storm cells: by design it serves its workers' connections and no others, so its queued clients are counted starved "
+                    + "(no reply within the first-reply timeout) and its refused ones as eof; its low fairness is that admission control, not a fault.");
+            }
         }
 
         if (settings.Rows.Any(r => r.IsReference) && settings.Cells.Any(c => !c.ReferenceCanJoin))

@@ -42,6 +42,18 @@ public sealed record BenchSummary
     /// <summary>Most connections that failed to connect in any pass.</summary>
     public int? ConnectionsFailedMax { get; init; }
 
+    /// <summary>Median over passes of each pass's p99 time from connect start to first reply (starved included), µs.</summary>
+    public double? FirstReplyP99Us { get; init; }
+
+    /// <summary>Most connections starved (no reply within the first-reply timeout) in any pass.</summary>
+    public long? StarvedMax { get; init; }
+
+    /// <summary>Lowest Jain's fairness index of the per-connection reply counts in any pass.</summary>
+    public double? FairnessMin { get; init; }
+
+    /// <summary>Lowest min share (a connection's replies ÷ the mean) in any pass.</summary>
+    public double? MinShareMin { get; init; }
+
     public double? ServerRssBytes { get; init; }
 
     /// <summary>Idle cells: RSS growth per established connection.</summary>

@@ -25,7 +25,9 @@ internal sealed class RunCommandOptions
     private readonly Option<string> _expect = new("--expect") { Description = "A correct reply: echo or upper", DefaultValueFactory = _ => "echo" };
     private readonly Option<string> _timeout = new("--timeout") { Description = "A reply later than this after its message was due is a timeout", DefaultValueFactory = _ => "5s" };
     private readonly Option<string> _drainTimeout = new("--drain-timeout") { Description = "How long to wait for outstanding replies after the last message", DefaultValueFactory = _ => "5s" };
-    private readonly Option<string?> _connectRate = new("--connect-rate") { Description = "New connections per second in the connect phase (default: as fast as they complete)" };
+    private readonly Option<string?> _connectRate = new("--connect-rate") { Description = "New connections per second (default: a storm, as fast as they complete)" };
+    private readonly Option<string> _start = new("--start") { Description = "immediate: each connection sends once it is up, while others still connect (default); together: all connect first, then the load starts", DefaultValueFactory = _ => "immediate" };
+    private readonly Option<string> _firstReplyTimeout = new("--first-reply-timeout") { Description = "A connection without a reply this long after its connect began is counted as starved", DefaultValueFactory = _ => "5s" };
     private readonly Option<string> _connectTimeout = new("--connect-timeout") { Description = "Longest wait for one connection", DefaultValueFactory = _ => "5s" };
     private readonly Option<int> _threads = new("--threads") { Description = "I/O threads (default: one per core this process may use)" };
     private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
@@ -43,7 +45,7 @@ internal sealed class RunCommandOptions
     public IEnumerable<Option> All =>
     [
         _target, _connections, _pipeline, _size, _duration, _warmup, _rate, _arrival, _load, _framing, _expect, _timeout,
-        _drainTimeout, _connectRate, _connectTimeout, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
+        _drainTimeout, _connectRate, _start, _firstReplyTimeout, _connectTimeout, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
         _hdr, _report, _plain, _quiet,
     ];
 
@@ -57,7 +59,8 @@ internal sealed class RunCommandOptions
             || !TryDuration(parse, _warmup, out var warmup, out error)
             || !TryDuration(parse, _timeout, out var timeout, out error)
             || !TryDuration(parse, _drainTimeout, out var drainTimeout, out error)
-            || !TryDuration(parse, _connectTimeout, out var connectTimeout, out error))
+            || !TryDuration(parse, _connectTimeout, out var connectTimeout, out error)
+            || !TryDuration(parse, _firstReplyTimeout, out var firstReplyTimeout, out error))
         {
             return false;
         }
@@ -77,6 +80,12 @@ internal sealed class RunCommandOptions
         if (!Enum.TryParse<TransformKind>(parse.GetValue(_expect), ignoreCase: true, out var expect) || !Enum.IsDefined(expect))
         {
             error = $"--expect '{parse.GetValue(_expect)}' is not echo or upper";
+            return false;
+        }
+
+        if (!Enum.TryParse<StartMode>(parse.GetValue(_start), ignoreCase: true, out var start) || !Enum.IsDefined(start))
+        {
+            error = $"--start '{parse.GetValue(_start)}' is not immediate or together";
             return false;
         }
 
@@ -161,6 +170,8 @@ internal sealed class RunCommandOptions
             DrainTimeout = drainTimeout,
             ConnectRate = connectRate,
             ConnectTimeout = connectTimeout,
+            Start = start,
+            FirstReplyTimeout = firstReplyTimeout,
             Threads = Math.Max(0, parse.GetValue(_threads)),
             MaxInFlight = Math.Max(0, parse.GetValue(_maxInFlight)),
             Spin = spin,

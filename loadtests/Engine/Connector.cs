@@ -32,8 +32,27 @@ internal sealed class Connector
 
     public List<Socket> Established { get; } = [];
 
+    /// <summary>
+    /// Called on the connect thread for each established socket with the timestamp its connect began (immediate
+    /// start hands it to an I/O thread at once, so it talks while the others are still connecting).
+    /// </summary>
+    public Action<Socket, long>? OnEstablished { get; init; }
+
+    /// <summary>Called on the connect thread once the phase is over, however it ended.</summary>
+    public Action? OnFinished { get; init; }
+
     /// <summary>Connections that could not be established.</summary>
     public int Failed { get; private set; }
+
+    /// <summary>
+    /// Whether connections not attempted when the phase is cancelled count as failed (the connect-first phase) or as
+    /// <see cref="NotAttempted"/> (immediate start, where the end of the measured window stops the phase: the server
+    /// did not fail them).
+    /// </summary>
+    public bool CancelledCountAsFailed { get; init; } = true;
+
+    /// <summary>Connections never attempted because the phase was stopped (immediate start).</summary>
+    public int NotAttempted { get; private set; }
 
     /// <summary>Connections attempted so far (read by the progress ticker).</summary>
     public int Attempted => Volatile.Read(ref _attempted);
@@ -53,10 +72,12 @@ internal sealed class Connector
             try
             {
                 Run(cancellationToken);
+                OnFinished?.Invoke();
                 Completion.TrySetResult();
             }
             catch (Exception ex)
             {
+                OnFinished?.Invoke();
                 Completion.TrySetException(ex);
             }
         })
@@ -71,6 +92,12 @@ internal sealed class Connector
         var consecutiveFailures = 0;
         for (var i = 0; i < _count; i++)
         {
+            if (cancellationToken.IsCancellationRequested && !CancelledCountAsFailed)
+            {
+                NotAttempted = _count - i;
+                break;
+            }
+
             if (cancellationToken.IsCancellationRequested || consecutiveFailures >= GiveUpAfterConsecutiveFailures)
             {
                 Failed += _count - i;
@@ -87,7 +114,7 @@ internal sealed class Connector
                 }
             }
 
-            var socket = TryConnect(i, out var error);
+            var socket = TryConnect(i, out var error, out var started);
             Volatile.Write(ref _attempted, i + 1);
             if (socket is null)
             {
@@ -99,11 +126,13 @@ internal sealed class Connector
 
             consecutiveFailures = 0;
             Established.Add(socket);
+            OnEstablished?.Invoke(socket, started);
         }
     }
 
-    private Socket? TryConnect(int index, out string error)
+    private Socket? TryConnect(int index, out string error, out long started)
     {
+        started = Stopwatch.GetTimestamp();
         var target = _options.Target;
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -114,7 +143,7 @@ internal sealed class Connector
             }
 
             socket.Blocking = false;
-            var started = Stopwatch.GetTimestamp();
+            started = Stopwatch.GetTimestamp();
             try
             {
                 socket.Connect(target);

@@ -67,6 +67,13 @@ internal sealed unsafe partial class IoLoop
             var connection = NextLive();
             if (connection is null)
             {
+                if (!_run.ConnectingDone)
+                {
+                    // Immediate start, no connection up yet: the message stays due and goes (late, and measured
+                    // from its due time) on the first connection to arrive.
+                    break;
+                }
+
                 _due = long.MaxValue;
                 break;
             }
@@ -160,10 +167,16 @@ internal sealed unsafe partial class IoLoop
 
     private LoadConnection? NextLive()
     {
-        for (var tries = 0; tries < _connections.Count; tries++)
+        var count = Volatile.Read(ref _count);
+        for (var tries = 0; tries < count; tries++)
         {
+            if (_nextConnection >= count)
+            {
+                _nextConnection = 0;
+            }
+
             var connection = _connections[_nextConnection];
-            _nextConnection = _nextConnection + 1 == _connections.Count ? 0 : _nextConnection + 1;
+            _nextConnection = _nextConnection + 1 == count ? 0 : _nextConnection + 1;
             if (!connection.Dead)
             {
                 return connection;

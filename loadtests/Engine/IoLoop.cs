@@ -20,7 +20,10 @@ internal sealed unsafe partial class IoLoop : IDisposable
     private static readonly long TimeoutScanTicks = Stopwatch.Frequency / 20;
 
     private readonly RunContext _run;
-    private readonly List<LoadConnection> _connections = [];
+    // Filled up to _count, possibly by the connect thread while this loop runs (immediate start): a slot is written
+    // before the count is published and before epoll can report the socket, so this thread never sees a null.
+    private readonly LoadConnection[] _connections;
+    private int _count;
     private readonly int _epfd;
     private readonly byte* _events;
     private readonly byte[] _readBuffer;
@@ -32,8 +35,9 @@ internal sealed unsafe partial class IoLoop : IDisposable
     private readonly int _loopCount;
     private Thread? _thread;
 
-    public IoLoop(RunContext run, int index, int count)
+    public IoLoop(RunContext run, int index, int count, int capacity)
     {
+        _connections = new LoadConnection[Math.Max(1, capacity)];
         _run = run;
         Index = index;
         _loopCount = count;
@@ -62,7 +66,11 @@ internal sealed unsafe partial class IoLoop : IDisposable
     /// <summary>Service time (from the actual send) of measured messages.</summary>
     public LongHistogram Service { get; } = Histograms.Create();
 
-    public IReadOnlyList<LoadConnection> Connections => _connections;
+    /// <summary>Each connection's time from its connect start to its first correct reply, whatever the window.</summary>
+    public LongHistogram FirstReply { get; } = Histograms.Create();
+
+    /// <summary>The connections added so far.</summary>
+    public ReadOnlySpan<LoadConnection> Connections => _connections.AsSpan(0, Volatile.Read(ref _count));
 
     /// <summary>Bytes this I/O thread allocated over the whole run (warm-up included): the proof of no allocation per message.</summary>
     public long AllocatedBytes { get; private set; }
@@ -73,12 +81,19 @@ internal sealed unsafe partial class IoLoop : IDisposable
     /// <summary>Bytes a connection must keep between reads: one maximal frame plus its framing.</summary>
     public static int CarrySize(RunContext run) => Math.Max(run.Sizes.Max, 16) + 8;
 
+    /// <summary>
+    /// Adds a connection: before <see cref="Start"/>, or (immediate start) from the connect thread while this loop
+    /// runs; one writer at a time. With immediate start it is registered for EPOLLOUT too: a new socket is writable at
+    /// once, so epoll wakes this thread right away to send its first messages (no polling for new arrivals).
+    /// </summary>
     public void Add(LoadConnection connection)
     {
-        var slot = _connections.Count;
+        var slot = _count;
         connection.Slot = slot;
-        _connections.Add(connection);
-        if (Native.EpollControl(_epfd, Native.EpollCtlAdd, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)slot) != 0)
+        _connections[slot] = connection;
+        Volatile.Write(ref _count, slot + 1);
+        var events = Native.EpollIn | Native.EpollRdHup | (_run.Immediate ? Native.EpollOut : 0);
+        if (Native.EpollControl(_epfd, Native.EpollCtlAdd, connection.Fd, events, (ulong)slot) != 0)
         {
             throw new InvalidOperationException($"epoll_ctl ADD failed (errno {Marshal.GetLastPInvokeError()})");
         }
@@ -135,7 +150,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
                 }
 
                 var mask = Native.EventMask(_events, i);
-                if ((mask & Native.EpollOut) != 0)
+                if ((mask & Native.EpollOut) != 0 && (connection.Started || !_run.Immediate || !StartConnection(connection, now)))
                 {
                     OnWritable(connection);
                 }
@@ -161,7 +176,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
             }
         }
 
-        foreach (var connection in _connections)
+        foreach (var connection in Connections)
         {
             if (!connection.Dead && connection.Outstanding > 0)
             {
@@ -177,16 +192,14 @@ internal sealed unsafe partial class IoLoop : IDisposable
     {
         if (!_run.IsOpen)
         {
-            var target = now < _run.LoadStartTs || now >= _run.SendStopTs
-                ? 0
-                : (int)Math.Round(_run.Profile.LevelAt(_run.SecondsAt(now)));
+            var target = TargetAt(now);
             var changed = target != _activeTarget;
             _activeTarget = target;
             if (changed || now >= _nextTimeoutScan)
             {
-                foreach (var connection in _connections)
+                foreach (var connection in Connections)
                 {
-                    if (!connection.Dead && connection.Outstanding == 0 && connection.Index < target)
+                    if (!connection.Dead && connection.Outstanding == 0 && connection.Index < target && (connection.Started || !_run.Immediate))
                     {
                         TopUp(connection, now);
                     }
@@ -197,7 +210,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         if (now >= _nextTimeoutScan)
         {
             _nextTimeoutScan = now + TimeoutScanTicks;
-            foreach (var connection in _connections)
+            foreach (var connection in Connections)
             {
                 if (!connection.Dead && connection.Outstanding > 0
                     && now - connection.IntendedOf(connection.NextExpected) > _run.TimeoutTicks)
@@ -217,7 +230,13 @@ internal sealed unsafe partial class IoLoop : IDisposable
             return true;
         }
 
-        foreach (var connection in _connections)
+        if (!_run.ConnectingDone)
+        {
+            // More connections may still be handed over: stay until the connect thread is done.
+            return false;
+        }
+
+        foreach (var connection in Connections)
         {
             if (!connection.Dead && (connection.Outstanding > 0 || connection.HasPending))
             {
@@ -226,6 +245,34 @@ internal sealed unsafe partial class IoLoop : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Closed model: how many connections are active at <paramref name="now"/>.</summary>
+    private int TargetAt(long now) => now < _run.LoadStartTs || now >= _run.SendStopTs
+        ? 0
+        : (int)Math.Round(_run.Profile.LevelAt(_run.SecondsAt(now)));
+
+    /// <summary>
+    /// Immediate start: the first EPOLLOUT of a new connection. Stops asking for EPOLLOUT (unless output is pending)
+    /// and, in the closed model, sends its first messages now, while other connections may still be connecting.
+    /// Returns true when the event was only this start.
+    /// </summary>
+    private bool StartConnection(LoadConnection connection, long now)
+    {
+        connection.Started = true;
+        if (!connection.WaitingToWrite)
+        {
+            _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)connection.Slot);
+        }
+
+        if (!_run.IsOpen)
+        {
+            _activeTarget = TargetAt(now);
+            TopUp(connection, now);
+            return true;
+        }
+
+        return !connection.WaitingToWrite;
     }
 
     /// <summary>Closed model: fills the connection's pipeline and writes the new messages in one send.</summary>
@@ -440,6 +487,12 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var sent = connection.SentOf(seq);
         connection.Complete(seq);
         Counters.Received++;
+        if (connection.FirstReplyTs == 0)
+        {
+            connection.FirstReplyTs = now;
+            FirstReply.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - connection.FirstReplyFromTs)));
+        }
+
         LatencyInterval.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
         if (_run.IsMeasured(intended))
         {

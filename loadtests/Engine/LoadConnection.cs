@@ -57,8 +57,26 @@ internal sealed class LoadConnection
     /// <summary>Set once the connection failed (reset, eof, timeout); the sender skips it, nothing reopens it.</summary>
     public volatile bool Dead;
 
-    /// <summary>Replies to measured messages: a connection with any is "served".</summary>
+    /// <summary>Replies to measured messages: a connection with any is "served"; the counts give the fairness.</summary>
     public long MeasuredReplies;
+
+    /// <summary>When its connect began (Stopwatch timestamp).</summary>
+    public long ConnectStartTs;
+
+    /// <summary>
+    /// Where its time to first reply runs from: the connect start, or (<c>--start together</c>) the load start when
+    /// that is later, since the connection was not allowed to talk before.
+    /// </summary>
+    public long FirstReplyFromTs;
+
+    /// <summary>When it was established; one established after the measured window had no share to get.</summary>
+    public long EstablishedTs;
+
+    /// <summary>When its first correct reply arrived; 0 = none yet (written by its I/O thread only).</summary>
+    public long FirstReplyTs;
+
+    /// <summary>Immediate start: its I/O thread has seen it and started it (sent its first messages).</summary>
+    public bool Started;
 
     /// <summary>Whether EPOLLOUT is registered (closed model, pending output).</summary>
     public bool WaitingToWrite;

@@ -50,6 +50,12 @@ public sealed record LoadOptions
     /// <summary>New connections per second in the connect phase; 0 = as fast as they complete.</summary>
     public double ConnectRate { get; init; }
 
+    /// <summary>When each connection begins to send: as soon as it is up (default), or once all are.</summary>
+    public StartMode Start { get; init; } = StartMode.Immediate;
+
+    /// <summary>A connection without a correct reply this long after its connect began is counted as starved.</summary>
+    public TimeSpan FirstReplyTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest wait for one connection to be established.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

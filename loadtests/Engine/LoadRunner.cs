@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
+using EchoServers.Load.Simulations;
 using HdrHistogram;
 
 namespace EchoServers.Load.Engine;
@@ -37,78 +38,192 @@ public static class LoadRunner
         var sources = Preflight.Check(options.Target, count, warnings);
         warnings.ForEach(progress.OnWarning);
 
-        var connector = await ConnectAsync(options, count, sources, progress, cancellationToken);
+        return options.Start == StartMode.Together
+            ? await RunTogetherAsync(options, profile, count, sources, warnings, progress, cancellationToken)
+            : await RunImmediateAsync(options, profile, count, sources, warnings, progress, cancellationToken);
+    }
+
+    /// <summary>Every connection first, then warm-up and measurement: a steady state without the connect storm.</summary>
+    private static async Task<LoadResult> RunTogetherAsync(
+        LoadOptions options, LoadProfile profile, int count, IReadOnlyList<System.Net.IPAddress> sources, List<string> warnings,
+        IProgressSink progress, CancellationToken cancellationToken)
+    {
+        var starts = new List<long>();
+        var connector = await ConnectAsync(options, count, sources, starts, progress, cancellationToken);
         if (connector.Established.Count == 0)
         {
             throw new LoadSetupException($"no connection to {options.Target} could be established: {connector.FirstError}");
         }
 
-        if (connector.Failed > 0)
-        {
-            Warn($"{connector.Failed} of {count} connections failed: {connector.FirstError}");
-        }
-
+        WarnFailed(connector, count, warnings, progress);
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02));
-        var connections = CreateConnections(run, connector);
-        var threads = options.Threads > 0 ? options.Threads : Math.Min(Environment.ProcessorCount, connections.Length);
-        var loops = Enumerable.Range(0, threads).Select(i => new IoLoop(run, i, threads)).ToArray();
+        var window = Window(run, connector.Established.Count);
+        var carry = IoLoop.CarrySize(run);
+        var connections = connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry)
+        {
+            ConnectStartTs = starts[i],
+            FirstReplyFromTs = Math.Max(starts[i], run.LoadStartTs),
+        }).ToArray();
+        var loops = CreateLoops(run, connections.Length);
         try
         {
             for (var i = 0; i < connections.Length; i++)
             {
-                loops[i % threads].Add(connections[i]);
-            }
-
-            if (profile.IsOpen)
-            {
-                foreach (var loop in loops)
-                {
-                    loop.UseSchedule(new RateSchedule(profile, options.Arrival, options.Seed));
-                }
+                loops[i % loops.Length].Add(connections[i]);
             }
 
             var sampler = new RunSampler(run, loops, connections, progress);
             using var registration = cancellationToken.Register(run.StopEarly);
-            foreach (var loop in loops)
-            {
-                loop.Start();
-            }
-
-            progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
-                ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
-                : string.Join(", ", profile.Steps));
+            StartLoops(run, loops, profile, options, progress);
             await sampler.SampleUntilSendStopAsync(cancellationToken);
-            progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
-            await Task.WhenAll(loops.Select(l => l.Completion.Task)).WaitAsync(options.DrainTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
-            progress.OnFinished();
+            await DrainAsync(options, loops, progress);
             return BuildResult(options, run, connector, connections, loops, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
-            run.Abort = true;
-            foreach (var socket in connector.Established)
+            Dispose(run, connector, loops);
+        }
+    }
+
+    /// <summary>
+    /// Load from the first connection on: the connect thread hands each new connection to its I/O thread, which
+    /// starts it at once while the others are still connecting (what real clients do, and what a connect storm
+    /// is). The timeline (warm-up, then the measured window) starts with the connect phase.
+    /// </summary>
+    private static async Task<LoadResult> RunImmediateAsync(
+        LoadOptions options, LoadProfile profile, int count, IReadOnlyList<System.Net.IPAddress> sources, List<string> warnings,
+        IProgressSink progress, CancellationToken cancellationToken)
+    {
+        var run = new RunContext(options, profile, Stopwatch.GetTimestamp());
+        var window = Window(run, count);
+        var carry = IoLoop.CarrySize(run);
+        var loops = CreateLoops(run, count);
+        var connections = new LoadConnection[count];
+        var established = 0;
+        using var stopConnecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var connector = new Connector(options, count, sources)
+        {
+            CancelledCountAsFailed = false,
+            OnEstablished = (socket, started) =>
             {
-                socket.Dispose();
+                var i = established;
+                connections[i] = new LoadConnection(i, socket, window, carry)
+                {
+                    ConnectStartTs = started,
+                    FirstReplyFromTs = started,
+                    EstablishedTs = Stopwatch.GetTimestamp(),
+                };
+                Volatile.Write(ref established, i + 1);
+                loops[i % loops.Length].Add(connections[i]);
+            },
+            OnFinished = () => run.ConnectingDone = true,
+        };
+        using var samplingStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            progress.OnPhase("connect", $"{count} connections to {options.Target}, each sending once it is up"
+                + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : ", as fast as they complete"));
+            var sampler = new RunSampler(run, loops, connections, progress);
+            using var registration = cancellationToken.Register(run.StopEarly);
+            StartLoops(run, loops, profile, options, progress);
+            connector.Start(stopConnecting.Token);
+            var sampling = sampler.SampleUntilSendStopAsync(samplingStop.Token);
+            if (await Task.WhenAny(sampling, connector.Completion.Task) == connector.Completion.Task && connector.Established.Count == 0)
+            {
+                await samplingStop.CancelAsync();
+                await sampling;
+                throw new LoadSetupException($"no connection to {options.Target} could be established: {connector.FirstError}");
             }
 
+            await sampling;
+
+            // Connections not attempted by the end of the measured window are not started any more.
+            await stopConnecting.CancelAsync();
+            await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
+            WarnFailed(connector, count, warnings, progress);
+            if (connector.NotAttempted > 0)
+            {
+                var message = $"{connector.NotAttempted} of {count} connections were not attempted before the measured window ended: "
+                    + "lengthen --duration or --warmup, or raise --connect-rate";
+                warnings.Add(message);
+                progress.OnWarning(message);
+            }
+
+            await DrainAsync(options, loops, progress);
+            return BuildResult(options, run, connector, connections[..connector.Established.Count], loops, sampler, warnings, cancellationToken.IsCancellationRequested);
+        }
+        finally
+        {
+            await stopConnecting.CancelAsync();
+            await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Dispose(run, connector, loops);
+        }
+    }
+
+    private static IoLoop[] CreateLoops(RunContext run, int connections)
+    {
+        var threads = run.Options.Threads > 0 ? run.Options.Threads : Math.Min(Environment.ProcessorCount, connections);
+        var capacity = (connections + threads - 1) / threads;
+        return [.. Enumerable.Range(0, threads).Select(i => new IoLoop(run, i, threads, capacity))];
+    }
+
+    private static void StartLoops(RunContext run, IoLoop[] loops, LoadProfile profile, LoadOptions options, IProgressSink progress)
+    {
+        if (profile.IsOpen)
+        {
             foreach (var loop in loops)
             {
-                loop.Dispose();
+                loop.UseSchedule(new RateSchedule(profile, options.Arrival, options.Seed));
             }
         }
 
-        void Warn(string message)
+        foreach (var loop in loops)
         {
+            loop.Start();
+        }
+
+        progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
+            ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
+            : string.Join(", ", profile.Steps));
+    }
+
+    private static async Task DrainAsync(LoadOptions options, IoLoop[] loops, IProgressSink progress)
+    {
+        progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
+        await Task.WhenAll(loops.Select(l => l.Completion.Task)).WaitAsync(options.DrainTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
+        progress.OnFinished();
+    }
+
+    private static void WarnFailed(Connector connector, int count, List<string> warnings, IProgressSink progress)
+    {
+        if (connector.Failed > 0)
+        {
+            var message = $"{connector.Failed} of {count} connections failed: {connector.FirstError}";
             warnings.Add(message);
             progress.OnWarning(message);
         }
     }
 
-    private static async Task<Connector> ConnectAsync(LoadOptions options, int count, IReadOnlyList<System.Net.IPAddress> sources, IProgressSink progress, CancellationToken cancellationToken)
+    private static void Dispose(RunContext run, Connector connector, IoLoop[] loops)
+    {
+        run.Abort = true;
+        foreach (var socket in connector.Established)
+        {
+            socket.Dispose();
+        }
+
+        foreach (var loop in loops)
+        {
+            loop.Dispose();
+        }
+    }
+
+    private static async Task<Connector> ConnectAsync(
+        LoadOptions options, int count, IReadOnlyList<System.Net.IPAddress> sources, List<long> starts, IProgressSink progress, CancellationToken cancellationToken)
     {
         progress.OnPhase("connect", $"{count} connections to {options.Target}"
             + (options.ConnectRate > 0 ? $" at {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty));
-        var connector = new Connector(options, count, sources);
+        var connector = new Connector(options, count, sources) { OnEstablished = (_, started) => starts.Add(started) };
         connector.Start(cancellationToken);
         while (!connector.Completion.Task.IsCompleted)
         {
@@ -120,16 +235,15 @@ public static class LoadRunner
         return connector;
     }
 
-    private static LoadConnection[] CreateConnections(RunContext run, Connector connector)
+    /// <summary>Messages one connection may have outstanding.</summary>
+    private static int Window(RunContext run, int connections)
     {
         var options = run.Options;
-        var window = run.IsOpen
+        return run.IsOpen
             ? options.MaxInFlight > 0
                 ? options.MaxInFlight
-                : (int)Math.Clamp(run.Profile.MaxLevel * options.Timeout.TotalSeconds / connector.Established.Count * 2, 16, 4096)
+                : (int)Math.Clamp(run.Profile.MaxLevel * options.Timeout.TotalSeconds / connections * 2, 16, 4096)
             : options.Pipeline * 2;
-        var carry = IoLoop.CarrySize(run);
-        return [.. connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry))];
     }
 
     private static LoadResult BuildResult(
@@ -144,9 +258,11 @@ public static class LoadRunner
         var service = Histograms.Merge(loops.Select(l => (HistogramBase)l.Service));
         var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
         var messages = Sum(c => c.MeasuredReceived);
+        var firstReply = Histograms.Merge(loops.Select(l => (HistogramBase)l.FirstReply));
+        var starved = FirstReplyAccounting.Account(connections, Stopwatch.GetTimestamp(), run.FirstReplyTimeoutTicks, firstReply);
         var errors = new ErrorCounts(
             Total: Sum(c => c.Mismatch) + Sum(c => c.Reset) + Sum(c => c.Eof) + Sum(c => c.Timeout) + Sum(c => c.Reorder)
-                + Sum(c => c.Missing) + Sum(c => c.Overflow) + connector.Failed,
+                + Sum(c => c.Missing) + Sum(c => c.Overflow) + connector.Failed + starved,
             Mismatch: Sum(c => c.Mismatch),
             Reset: Sum(c => c.Reset),
             Eof: Sum(c => c.Eof),
@@ -154,7 +270,12 @@ public static class LoadRunner
             Reorder: Sum(c => c.Reorder),
             Missing: Sum(c => c.Missing),
             Overflow: Sum(c => c.Overflow),
-            Connect: connector.Failed);
+            Connect: connector.Failed,
+            Starved: starved);
+        if (starved > 0)
+        {
+            warnings.Add($"{starved} of {connections.Length} connections got no reply within {options.FirstReplyTimeout.TotalSeconds:0.###}s of connecting (starved)");
+        }
 
         double? targetRate = null, achievedRate = null;
         var rateOk = true;
@@ -187,7 +308,7 @@ public static class LoadRunner
 
         return new LoadResult
         {
-            Connections = new ConnectionCounts(connector.Established.Count + connector.Failed, connector.Established.Count, connector.Failed,
+            Connections = new ConnectionCounts(connector.Established.Count + connector.Failed + connector.NotAttempted, connector.Established.Count, connector.Failed,
                 connections.Count(c => c.MeasuredReplies > 0)),
             Messages = messages,
             MessagesPerSecond = Math.Round(messages / seconds, 1),
@@ -198,6 +319,12 @@ public static class LoadRunner
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
             ConnectLatencyUs = LatencySummary.Of(connector.ConnectLatency),
+            ConnectUs = LatencySummary.Of(connector.ConnectLatency),
+            FirstReplyUs = LatencySummary.Of(firstReply),
+            Starved = starved,
+            // A connection established only after the measured window closed had no share to get (immediate start).
+            Fairness = FairnessSummary.Of([.. connections.Where(c => c.EstablishedTs < run.SendStopTs).Select(c => c.MeasuredReplies)]),
+            Start = options.Start == StartMode.Together ? "together" : "immediate",
             Target = options.Target.ToString(),
             Model = profile.IsOpen ? "open" : "closed",
             Load = string.Join(", ", profile.Steps),

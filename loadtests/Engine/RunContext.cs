@@ -25,7 +25,22 @@ internal sealed class RunContext
         TimeoutTicks = SecondsToTicks(options.Timeout.TotalSeconds);
         SpinTicks = SecondsToTicks((options.Spin ?? (Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(20) : TimeSpan.Zero)).TotalSeconds);
         MaxWire = Sizes.Max + Overhead;
+        Immediate = options.Start == StartMode.Immediate;
+        FirstReplyTimeoutTicks = SecondsToTicks(options.FirstReplyTimeout.TotalSeconds);
+        ConnectingDone = !Immediate;
     }
+
+    /// <summary>Connections are handed to the I/O threads as they connect, and start at once.</summary>
+    public bool Immediate { get; }
+
+    /// <summary>A connection without a reply this long after <see cref="LoadConnection.FirstReplyFromTs"/> is starved.</summary>
+    public long FirstReplyTimeoutTicks { get; }
+
+    /// <summary>
+    /// False while the connect phase still hands out connections (immediate start): the I/O threads must not finish,
+    /// and the open model waits for a connection instead of ending its schedule.
+    /// </summary>
+    public volatile bool ConnectingDone;
 
     public LoadOptions Options { get; }
 

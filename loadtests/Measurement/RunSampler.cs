@@ -135,9 +135,10 @@ internal sealed class RunSampler
 
         var messages = to.Received - from.Received;
         var phase = toSecond <= _run.Profile.WarmupSeconds ? "warmup" : "measure";
+        // Immediate start: slots of connections not yet established are still null.
         var active = _run.IsOpen
-            ? _connections.Count(c => !c.Dead)
-            : Math.Min(_connections.Count(c => !c.Dead), (int)Math.Round(_run.Profile.LevelAt(Math.Max(0, toSecond - 0.001))));
+            ? _connections.Count(c => c is { Dead: false })
+            : Math.Min(_connections.Count(c => c is { Dead: false }), (int)Math.Round(_run.Profile.LevelAt(Math.Max(0, toSecond - 0.001))));
         return new SecondSnapshot(
             Second: Math.Round(toSecond, 3),
             Phase: phase,

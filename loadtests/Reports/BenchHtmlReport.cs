@@ -35,6 +35,16 @@ public static class BenchHtmlReport
             }
             else
             {
+                if (cell.Storm)
+                {
+                    // A storm is about waiting: how long the slowest 1 % of clients waited for their first reply.
+                    html.AppendLine(SvgBarChart.Bars($"{cell.Name}: first reply p99", "ms",
+                        [.. summaries.Where(s => s.FirstReplyP99Us is not null).Select(s => new SvgBarChart.Bar(
+                            s.Model, s.FirstReplyP99Us!.Value / 1000, s.FirstReplyP99Us.Value / 1000, s.FirstReplyP99Us.Value / 1000,
+                            $"{Format.Us(s.FirstReplyP99Us.Value)}, {s.StarvedMax:#,0} starved, J {s.FairnessMin:0.##}", colours[s.Model]))],
+                        y => y.ToString("0.#", CultureInfo.InvariantCulture)));
+                }
+
                 html.AppendLine(SvgBarChart.Bars($"{cell.Name}: throughput", "msgs/s",
                     [.. summaries.Where(s => s.MessagesPerSecond is not null).Select(s => new SvgBarChart.Bar(
                         s.Model, s.MessagesPerSecond!.Median, s.MessagesPerSecond.Min, s.MessagesPerSecond.Max,

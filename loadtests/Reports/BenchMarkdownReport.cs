@@ -35,6 +35,14 @@ public static class BenchMarkdownReport
         md.AppendLine("Connections served (had a measured reply; fewest in any pass) of those requested, connections that failed to connect (most in any pass), and errors over all passes (mismatches in brackets). Nothing is hidden: a pool's waiting and refused connections show here.").AppendLine();
         md.Append(Grid(r, load, s => s.ConnectionsServedMin is null ? "—"
             : $"{s.ConnectionsServedMin:#,0}/{s.ConnectionsRequested:#,0}{(s.ConnectionsFailedMax > 0 ? $", {s.ConnectionsFailedMax:#,0} failed" : string.Empty)}, {s.Errors:#,0} errors{(s.Mismatches > 0 ? $" ({s.Mismatches:#,0} mismatch)" : string.Empty)}{(s.Valid ? string.Empty : ", invalid")}"));
+        md.AppendLine().AppendLine("## First reply, starved, fairness").AppendLine();
+        md.AppendLine("Per connection: p99 of the time from its connect start to its first reply (median over passes; a connection never answered counts with the time it waited), "
+            + "the most connections starved in any pass (no reply within the first-reply timeout, default 5 s), and Jain's fairness index of the per-connection reply counts "
+            + "over the measured window (lowest in any pass; 1 = every connection served equally, k/n = k of n connections got everything) with the smallest share (a connection's replies ÷ the mean). "
+            + "Storm cells open every connection at once while the open ones talk (`--start immediate`); the other cells connect everything first (`--start together`), "
+            + "so their first reply runs from the start of the load. By design the pool serves its workers' connections only: its queued clients show as starved and its refused ones as eof errors.").AppendLine();
+        md.Append(Grid(r, load, s => s.FirstReplyP99Us is null ? "—"
+            : $"first reply p99 {Format.Us(s.FirstReplyP99Us.Value)} · {s.StarvedMax:#,0} starved · fairness {s.FairnessMin:0.###} (min share {s.MinShareMin:0.##})"));
         md.AppendLine().AppendLine("## Memory").AppendLine();
         md.Append(Memory(r));
         if (r.Notes.Count > 0)
@@ -84,6 +92,12 @@ public static class BenchMarkdownReport
                 parts.Add($"p99 {Format.Us(p99)}");
             }
 
+            if (r.Cells.FirstOrDefault(c => c.Name == s.Cell) is { Storm: true } && s.FirstReplyP99Us is { } firstReply)
+            {
+                // What a storm cell is about, next to its rate: how long clients waited and how evenly they were served.
+                parts.Add($"first reply p99 {Format.Us(firstReply)} · {s.StarvedMax:#,0} starved · fairness {s.FairnessMin:0.##}");
+            }
+
             var flags = (s.Errors > 0 ? " ⚠" : string.Empty) + (s.GeneratorSaturated ? " †" : string.Empty);
             return $"{BenchReport.RateSpread(s.MessagesPerSecond)}{flags}<br>{string.Join(" · ", parts)}";
         });
@@ -101,7 +115,7 @@ public static class BenchMarkdownReport
     private static string Legend(BenchResult r) =>
         "Each entry: msgs/s median [min–max] over passes; then "
         + (r.Reference is { } reference ? $"the median of paired ratios to {reference} (×), " : string.Empty)
-        + "server CPU µs per message (median), p99 latency (median). ⚠ = errors (see Connections and errors); † = the generator saturated its core in some pass.";
+        + "server CPU µs per message (median), p99 latency (median); in storm cells also the p99 time to first reply, the most starved connections and the lowest fairness (see First reply, starved, fairness). ⚠ = errors (see Connections and errors); † = the generator saturated its core in some pass.";
 
     private static IReadOnlyList<BenchCell> LoadCells(BenchResult r) => [.. r.Cells.Where(c => !c.Idle)];
 

@@ -34,7 +34,10 @@ public static class HtmlReport
             md.AppendLine(Row("send lateness", late));
         }
 
-        md.AppendLine(Row("connect", r.ConnectLatencyUs)).AppendLine();
+        md.AppendLine(Row("connect", r.ConnectLatencyUs));
+        md.AppendLine(Row("first reply (per connection)", r.FirstReplyUs)).AppendLine();
+        var f = r.Fairness;
+        md.AppendLine(CultureInfo.InvariantCulture, $"Starved connections (no reply within the first-reply timeout): **{r.Starved}**. Fairness over the measured window: Jain's index **{f.Jain:0.###}**; shares of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}.").AppendLine();
         md.AppendLine("| second | phase | msgs/s | p50 | p99 | max | errors | connections | cpu % |").AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var s in r.PerSecond)
         {
@@ -51,6 +54,11 @@ public static class HtmlReport
         html.AppendLine("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<h1>echo-load run: {WebUtility.HtmlEncode(r.Target)}</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong></p><pre>{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
+        var f = r.Fairness;
+        html.AppendLine("<h2>First reply, starved, fairness</h2><table><tr><th></th><th>p50</th><th>p99</th><th>max</th></tr>");
+        html.AppendLine($"<tr><td>connect start → established</td><td>{Format.Us(r.ConnectUs.P50)}</td><td>{Format.Us(r.ConnectUs.P99)}</td><td>{Format.Us(r.ConnectUs.Max)}</td></tr>");
+        html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {r.Start}</p>");
         html.AppendLine("<h2>Latency by percentile</h2>");
         var curves = new List<(string, IReadOnlyList<(double, double)>)>();
         if (r.LatencyHistogram is { TotalCount: > 0 } latency)

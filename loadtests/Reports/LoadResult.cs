@@ -33,6 +33,24 @@ public sealed record LoadResult
 
     public required LatencySummary ConnectLatencyUs { get; init; }
 
+    /// <summary>Per connection: connect start → established (the same figures as <see cref="ConnectLatencyUs"/>).</summary>
+    public LatencySummary ConnectUs { get; init; } = LatencySummary.Empty;
+
+    /// <summary>
+    /// Per connection: connect start → first correct reply, whatever the window (<c>--start together</c>: from the
+    /// load start when later). Connections never answered are in it with the time they waited.
+    /// </summary>
+    public LatencySummary FirstReplyUs { get; init; } = LatencySummary.Empty;
+
+    /// <summary>Connections without a correct reply within <c>--first-reply-timeout</c> (also in <see cref="ErrorCounts.Starved"/>).</summary>
+    public long Starved { get; init; }
+
+    /// <summary>How evenly the connections were served in the measured window.</summary>
+    public FairnessSummary Fairness { get; init; } = FairnessSummary.None;
+
+    /// <summary>"immediate" (each connection talks once it is up) or "together" (after all are up).</summary>
+    public string Start { get; init; } = "immediate";
+
     public required string Target { get; init; }
 
     /// <summary>"closed" or "open".</summary>
@@ -74,7 +92,8 @@ public sealed record LoadResult
 
 public sealed record ConnectionCounts(int Requested, int Established, int Failed, int Served);
 
-public sealed record ErrorCounts(long Total, long Mismatch, long Reset, long Eof, long Timeout, long Reorder, long Missing, long Overflow, long Connect);
+/// <summary>Errors by kind; all count messages except <c>Connect</c> and <c>Starved</c>, which count connections.</summary>
+public sealed record ErrorCounts(long Total, long Mismatch, long Reset, long Eof, long Timeout, long Reorder, long Missing, long Overflow, long Connect, long Starved = 0);
 
 /// <summary>
 /// What the generator itself cost while measuring. <c>AllocatedBytesPerMessage</c> is the whole process (the live

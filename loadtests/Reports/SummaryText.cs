@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace EchoServers.Load.Reports;
@@ -12,6 +13,10 @@ public static class SummaryText
         s.AppendLine($"load          {r.Model} model: {r.Load}  (+{r.WarmupSeconds:0.###}s warm-up)");
         s.AppendLine($"connections   {r.Connections.Established} of {r.Connections.Requested} established, {r.Connections.Failed} failed, {r.Connections.Served} served;"
             + $" connect p50 {Reports.Format.Us(r.ConnectLatencyUs.P50)} max {Reports.Format.Us(r.ConnectLatencyUs.Max)}");
+        var f = r.Fairness;
+        s.AppendLine($"first reply   p50 {Reports.Format.Us(r.FirstReplyUs.P50)}  p99 {Reports.Format.Us(r.FirstReplyUs.P99)}  max {Reports.Format.Us(r.FirstReplyUs.Max)}"
+            + $"  (connect p50 {Reports.Format.Us(r.ConnectUs.P50)} p99 {Reports.Format.Us(r.ConnectUs.P99)} max {Reports.Format.Us(r.ConnectUs.Max)}); {r.Starved} starved; start {r.Start}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"fairness      jain {f.Jain:0.###}; share of the fair share min {f.MinShare:0.###} median {f.MedianShare:0.###} max {f.MaxShare:0.###}");
         s.AppendLine($"messages      {Reports.Format.Count(r.Messages)} in {r.DurationSeconds:0.###}s = {Reports.Format.Rate(r.MessagesPerSecond)} msgs/s, {Reports.Format.Bytes(r.BytesPerSecond)}");
         if (r.TargetRate is { } target)
         {
@@ -22,7 +27,7 @@ public static class SummaryText
         s.AppendLine($"latency       {Line(r.LatencyUs)}");
         s.AppendLine($"service time  {Line(r.ServiceTimeUs)}");
         var e = r.Errors;
-        s.AppendLine($"errors        {e.Total} (mismatch {e.Mismatch}, reorder {e.Reorder}, reset {e.Reset}, eof {e.Eof}, timeout {e.Timeout}, missing {e.Missing}, overflow {e.Overflow}, connect {e.Connect})");
+        s.AppendLine($"errors        {e.Total} (mismatch {e.Mismatch}, reorder {e.Reorder}, reset {e.Reset}, eof {e.Eof}, timeout {e.Timeout}, missing {e.Missing}, overflow {e.Overflow}, connect {e.Connect}, starved {e.Starved})");
         var g = r.Generator;
         s.AppendLine($"generator     cpu {g.CpuPercentOfCores:0.#}% of {g.Cores} core(s), {g.CpuUsPerMessage:0.###} us/msg, {g.IoThreads} I/O thread(s), gc pauses {g.GcPauseMs:0.##} ms ({g.Gen0Collections} gen0), {g.AllocatedBytesPerMessage:0.###} B allocated/msg ({g.IoThreadAllocatedBytes} B by I/O threads in all)");
         foreach (var warning in r.Warnings)

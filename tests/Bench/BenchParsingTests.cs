@@ -24,6 +24,8 @@ public sealed class BenchParsingTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
+    private static readonly BenchSettings Settings = new() { Models = [], Cells = [], OutDirectory = "." };
+
     [Fact]
     public void The_catalogue_has_unique_names_and_the_issue_7_default_cells()
     {
@@ -37,6 +39,12 @@ public sealed class BenchParsingTests
         Assert.Equal(20_000, byName["rate20k"].Rate);
         Assert.Equal(["cpu:50us", "cpu:50us", "io:5ms", "io:5ms"], BenchCells.All.Where(c => c.Work is not null).Select(c => c.Work));
         Assert.True(byName["idle10k"].Idle);
+        string[] storms = ["storm1000", "storm10000"];
+        Assert.Equal([1000, 10_000], storms.Select(n => byName[n].Connections));
+        Assert.All(BenchCells.All, c => Assert.Equal(c.Name.StartsWith("storm", StringComparison.Ordinal), c.Storm));
+        var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1);
+        Assert.Equal(EchoServers.Load.Engine.StartMode.Immediate, byName["storm1000"].ToLoadOptions(target, Settings).Start);
+        Assert.Equal(EchoServers.Load.Engine.StartMode.Together, byName["c1000"].ToLoadOptions(target, Settings).Start);
     }
 
     [Fact]

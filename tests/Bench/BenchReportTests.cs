@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EchoServers.Load.Bench;
+using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
 
 namespace EchoServers.Tests.Bench;
@@ -21,6 +23,48 @@ public sealed class BenchReportTests
         Assert.Contains("| **async** | 9.0 KiB | 128 MiB (13.1 KiB) | 10,000 answered, 10,000 established of 10,000 | 40 MiB (c50) |", md, StringComparison.Ordinal);
         Assert.Contains("- pool serves 5 <by design> & says so", md, StringComparison.Ordinal);
         Assert.Contains("| async | — | `echo-server --model async` | 42 | 0 | 0 |", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Storm_cells_show_first_reply_starved_and_fairness_next_to_the_rate()
+    {
+        var storm = BenchCells.All.First(c => c.Name == "storm1000");
+        BenchRun StormRun(string model, int pass, long firstReplyP99, long starved, double jain) =>
+            SyntheticBench.Run(model, storm.Name, pass, 20_000) is var run && run.Result is { } result
+                ? run with
+                {
+                    Result = result with
+                    {
+                        FirstReplyUs = new LatencySummary(1000, 2000, firstReplyP99, firstReplyP99, firstReplyP99, firstReplyP99, 1500, 1000),
+                        Starved = starved,
+                        Fairness = new FairnessSummary(jain, jain / 2, 1, 2),
+                    },
+                }
+                : run;
+        var runs = new List<BenchRun>();
+        for (var pass = 1; pass <= 3; pass++)
+        {
+            runs.Add(StormRun("threads", pass, 6_000_000, 800 + pass, 0.2 + (pass / 100.0)));
+            runs.Add(StormRun("async", pass, 150_000, 0, 0.99));
+        }
+
+        string[] models = ["threads", "async"];
+        var result = SyntheticBench.Result() with
+        {
+            Cells = [storm],
+            Models = models,
+            Reference = null,
+            Runs = runs,
+            Summaries = BenchAggregator.Summarise(runs, [storm], models, null),
+        };
+
+        var md = BenchMarkdownReport.Markdown(result);
+        Assert.Contains("first reply p99 6s · 803 starved · fairness 0.21", md, StringComparison.Ordinal);
+        Assert.Contains("| **async** | 20k<br>5.00 µs/msg · p99 900us · first reply p99 150ms · 0 starved · fairness 0.99 |", md, StringComparison.Ordinal);
+        Assert.Contains("## First reply, starved, fairness", md, StringComparison.Ordinal);
+        Assert.Contains("| **threads** | first reply p99 6s · 803 starved · fairness 0.21 (min share 0.1", md, StringComparison.Ordinal);
+        var html = BenchHtmlReport.Html(result);
+        Assert.Contains("<title>storm1000: first reply p99</title>", html, StringComparison.Ordinal);
     }
 
     [Fact]

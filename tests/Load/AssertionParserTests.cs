@@ -16,6 +16,12 @@ public sealed class AssertionParserTests
     [InlineData("served>9", "served", AssertionOperator.Greater, 9)]
     [InlineData("mismatch!=0", "mismatch", AssertionOperator.NotEqual, 0)]
     [InlineData("valid", "valid", AssertionOperator.Equal, 1)]
+    [InlineData("first_reply.p99<1s", "first_reply.p99", AssertionOperator.Less, 1_000_000)]
+    [InlineData("first-reply.max <= 5s", "first_reply.max", AssertionOperator.LessOrEqual, 5_000_000)]
+    [InlineData("connect.p99<10ms", "connect.p99", AssertionOperator.Less, 10_000)]
+    [InlineData("fairness>0.9", "fairness", AssertionOperator.Greater, 0.9)]
+    [InlineData("min_share>=0.5", "min_share", AssertionOperator.GreaterOrEqual, 0.5)]
+    [InlineData("starved==0", "starved", AssertionOperator.Equal, 0)]
     public void Parses(string text, string metric, AssertionOperator op, double threshold)
     {
         Assert.True(AssertionParser.TryParse(text, out var assertion, out var error), error);
@@ -29,6 +35,9 @@ public sealed class AssertionParserTests
     [InlineData("p99<2", "has no unit")]
     [InlineData("latency<2ms", "unknown metric 'latency'")]
     [InlineData("errors==none", "not a number")]
+    [InlineData("first_reply.p99<1", "has no unit")]
+    [InlineData("first_reply.p42<1s", "unknown metric")]
+    [InlineData("fairness>high", "not a number")]
     public void Rejects(string text, string expected)
     {
         Assert.False(AssertionParser.TryParse(text, out _, out var error));
@@ -48,6 +57,29 @@ public sealed class AssertionParserTests
         Assert.True(AssertionParser.TryParse("p99<2ms", out var assertion, out _));
         Assert.False(assertion.Holds(result, out var actual));
         Assert.Equal("p99<2ms failed: p99 is 2500us", assertion.Describe(actual));
+    }
+
+    [Fact]
+    public void Evaluates_first_reply_starved_and_fairness()
+    {
+        var result = Result(p99: 100, errors: 0, rate: 1) with
+        {
+            FirstReplyUs = new LatencySummary(1000, 2000, 1_500_000, 1_600_000, 1_700_000, 1_800_000, 900, 10),
+            ConnectUs = new LatencySummary(10, 20, 30, 40, 50, 60, 20, 10),
+            Starved = 3,
+            Fairness = new FairnessSummary(0.7, 0, 0.9, 3),
+        };
+        Assert.False(Holds("first_reply.p99<1s", result));
+        Assert.True(Holds("first_reply.p50<2ms", result));
+        Assert.True(Holds("connect.max<100us", result));
+        Assert.False(Holds("fairness>0.9", result));
+        Assert.True(Holds("fairness>0.6", result));
+        Assert.False(Holds("starved==0", result));
+        Assert.True(Holds("max_share>2", result));
+
+        Assert.True(AssertionParser.TryParse("first_reply.p99<1s", out var assertion, out _));
+        Assert.False(assertion.Holds(result, out var actual));
+        Assert.Equal("first_reply.p99<1s failed: first_reply.p99 is 1500000us", assertion.Describe(actual));
     }
 
     private static bool Holds(string text, LoadResult result)

@@ -25,6 +25,9 @@ public enum ServerBehaviour
 
     /// <summary>Wrong: echoes the first 64 bytes of each connection, then reads and never replies.</summary>
     Stall,
+
+    /// <summary>Unfair: echoes correctly on every other connection it accepts (the 1st, 3rd, …); reads and never replies on the rest.</summary>
+    AnswerHalf,
 }
 
 /// <summary>
@@ -40,6 +43,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _accepted = [];
     private readonly Task _acceptLoop = Task.CompletedTask;
+    private int _acceptedCount;
 
     public LoopbackServer(ServerBehaviour behaviour, FramingKind framing = FramingKind.Raw, TransformKind transform = TransformKind.Echo)
     {
@@ -81,11 +85,13 @@ public sealed class LoopbackServer : IAsyncDisposable
                 _accepted.Add(socket);
             }
 
-            new Thread(() => ServeWrong(socket)) { IsBackground = true }.Start();
+            _acceptedCount++;
+            var answer = _behaviour != ServerBehaviour.AnswerHalf || _acceptedCount % 2 == 1;
+            new Thread(() => ServeWrong(socket, answer)) { IsBackground = true }.Start();
         }
     }
 
-    private void ServeWrong(Socket socket)
+    private void ServeWrong(Socket socket, bool answer)
     {
         var buffer = new byte[64 * 1024];
         var line = new List<byte>();
@@ -103,6 +109,14 @@ public sealed class LoopbackServer : IAsyncDisposable
 
                 switch (_behaviour)
                 {
+                    case ServerBehaviour.AnswerHalf:
+                        if (answer)
+                        {
+                            socket.Send(buffer.AsSpan(0, n));
+                        }
+
+                        break;
+
                     case ServerBehaviour.Upper:
                         Transform.ToUpperAscii(buffer.AsSpan(0, n), buffer);
                         socket.Send(buffer.AsSpan(0, n));
