@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using EchoServers.Load.Engine.Interop;
+using EchoServers.Linux;
 using EchoServers.Load.Measurement;
 using EchoServers.Protocol.Framing;
 using HdrHistogram;
@@ -21,7 +21,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
 
     private readonly RunContext _run;
     private readonly List<LoadConnection> _connections = [];
-    private readonly int _epfd;
+    private readonly SafeEpollHandle _epfd;
     private readonly byte* _events;
     private readonly byte[] _readBuffer;
     private readonly byte[] _writeBuffer;
@@ -38,13 +38,8 @@ internal sealed unsafe partial class IoLoop : IDisposable
         Index = index;
         _loopCount = count;
         _framer = run.Framer;
-        _epfd = Native.epoll_create1(Native.EpollCloexec);
-        if (_epfd < 0)
-        {
-            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-
-        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * 16));
+        _epfd = SafeEpollHandle.Create();
+        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollEvent.Size));
         _readBuffer = new byte[CarrySize(run) + (64 * 1024)];
         _writeBuffer = new byte[Math.Max(64 * 1024, run.MaxWire * 2)];
     }
@@ -78,9 +73,10 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var slot = _connections.Count;
         connection.Slot = slot;
         _connections.Add(connection);
-        if (Native.EpollControl(_epfd, Native.EpollCtlAdd, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)slot) != 0)
+        var errno = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)slot);
+        if (errno != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl ADD failed (errno {Marshal.GetLastPInvokeError()})");
+            throw Errno.ToSocketException(errno, "epoll_ctl(ADD)");
         }
     }
 
@@ -95,7 +91,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         try
         {
             // The open model sleeps until each message is due: without this the kernel may add 50 µs to every sleep.
-            Native.MinimiseTimerSlack();
+            PreciseSleep.MinimiseTimerSlack();
             Run();
             Completion.TrySetResult();
         }
@@ -112,35 +108,35 @@ internal sealed unsafe partial class IoLoop : IDisposable
         while (!_run.Abort)
         {
             var n = _run.IsOpen
-                ? Native.EpollWaitNs(_epfd, _events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
-                : Native.epoll_wait(_epfd, _events, MaxEvents, WaitMs);
+                ? _epfd.WaitNanoseconds(_events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
+                : _epfd.Wait(_events, MaxEvents, WaitMs);
             var now = Stopwatch.GetTimestamp();
             if (n < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Native.EIntr)
+                var errno = -n;
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }
 
-                throw new InvalidOperationException($"epoll_wait failed (errno {errno})");
+                throw Errno.ToSocketException(errno, "epoll_wait");
             }
 
             for (var i = 0; i < n; i++)
             {
-                var connection = _connections[(int)Native.EventData(_events, i)];
+                var connection = _connections[(int)EpollEvent.Data(_events, i)];
                 if (connection.Dead)
                 {
                     continue;
                 }
 
-                var mask = Native.EventMask(_events, i);
-                if ((mask & Native.EpollOut) != 0)
+                var mask = EpollEvent.Events(_events, i);
+                if ((mask & LinuxConstants.EpollOut) != 0)
                 {
                     OnWritable(connection);
                 }
 
-                if (!connection.Dead && (mask & (Native.EpollIn | Native.EpollHup | Native.EpollErr | Native.EpollRdHup)) != 0)
+                if (!connection.Dead && (mask & (LinuxConstants.EpollIn | LinuxConstants.EpollHup | LinuxConstants.EpollErr | LinuxConstants.EpollRdHup)) != 0)
                 {
                     OnReadable(connection, now);
                 }
@@ -279,7 +275,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
             nint n;
             fixed (byte* p = &_writeBuffer[offset])
             {
-                n = Native.send(connection.Fd, p, length - offset, Native.MsgNoSignal | Native.MsgDontWait);
+                n = LibC.Send(connection.Fd, p, (nuint)(length - offset), LinuxConstants.MsgNoSignal | LinuxConstants.MsgDontWait);
             }
 
             if (n >= 0)
@@ -289,17 +285,17 @@ internal sealed unsafe partial class IoLoop : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == Native.EIntr)
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno == Native.EAgain)
+            if (errno == Errno.EAGAIN)
             {
                 // The socket buffer is full: keep the rest and ask epoll to say when it drains.
                 connection.AppendPending(_writeBuffer.AsSpan(offset, length - offset));
                 connection.WaitingToWrite = true;
-                _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollOut | Native.EpollRdHup, (ulong)SlotOf(connection));
+                _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollOut | LinuxConstants.EpollRdHup, (ulong)SlotOf(connection));
                 return true;
             }
 
@@ -326,7 +322,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         if (!connection.HasPending && connection.WaitingToWrite)
         {
             connection.WaitingToWrite = false;
-            _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)SlotOf(connection));
+            _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)SlotOf(connection));
         }
     }
 
@@ -338,7 +334,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         nint n;
         fixed (byte* p = &_readBuffer[kept])
         {
-            n = Native.recv(connection.Fd, p, _readBuffer.Length - kept, Native.MsgDontWait);
+            n = LibC.Recv(connection.Fd, p, (nuint)(_readBuffer.Length - kept), LinuxConstants.MsgDontWait);
         }
 
         if (n > 0)
@@ -366,7 +362,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is Native.EAgain or Native.EIntr)
+        if (errno is Errno.EAGAIN or Errno.EINTR)
         {
             return;
         }
@@ -457,14 +453,14 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var lost = connection.Outstanding;
         counter += atLeastOne ? Math.Max(1, lost) : lost;
         connection.Dead = true;
-        _ = Native.EpollControl(_epfd, Native.EpollCtlDel, connection.Fd, 0, 0);
+        _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlDel, connection.Fd, 0, 0);
     }
 
     private static int SlotOf(LoadConnection connection) => connection.Slot;
 
     public void Dispose()
     {
-        _ = Native.close(_epfd);
+        _epfd.Dispose();
         NativeMemory.Free(_events);
     }
 }
