@@ -21,6 +21,12 @@ internal static unsafe class EpollEvent
     /// <summary>The user data of event <paramref name="index"/> in a buffer filled by epoll_wait.</summary>
     public static ulong Data(byte* array, int index) => Unsafe.ReadUnaligned<ulong>(array + (index * Size) + DataOffset);
 
+    /// <summary>The events mask of event <paramref name="index"/> in a managed buffer filled by epoll_wait.</summary>
+    public static uint Events(ReadOnlySpan<byte> array, int index) => MemoryMarshal.Read<uint>(array[(index * Size)..]);
+
+    /// <summary>The user data of event <paramref name="index"/> in a managed buffer filled by epoll_wait.</summary>
+    public static ulong Data(ReadOnlySpan<byte> array, int index) => MemoryMarshal.Read<ulong>(array[((index * Size) + DataOffset)..]);
+
     /// <summary>epoll_ctl for one descriptor (<see cref="LinuxConstants.EpollCtlAdd"/>, Mod or Del); returns 0 or errno.</summary>
     public static int Control(SafeEpollHandle epoll, int op, int fd, uint events, ulong data)
     {

@@ -42,6 +42,15 @@ internal sealed unsafe class SafeEpollHandle : SafeHandleMinusOneIsInvalid
         }
     }
 
+    /// <summary><see cref="Wait(byte*, int, int)"/> into a managed buffer (as many events as fit).</summary>
+    public int Wait(Span<byte> events, int timeoutMs)
+    {
+        fixed (byte* p = events)
+        {
+            return Wait(p, events.Length / EpollEvent.Size, timeoutMs);
+        }
+    }
+
     /// <summary>
     /// <see cref="Wait(byte*, int, int)"/> with a nanosecond timeout (epoll_pwait2, Linux 5.11+), so a sender can
     /// sleep until a message is due instead of rounding to milliseconds. Older kernels: whole milliseconds.
@@ -81,6 +90,15 @@ internal sealed unsafe class SafeEpollHandle : SafeHandleMinusOneIsInvalid
         }
 
         return Wait(events, maxEvents, (int)(timeoutNs / 1_000_000));
+    }
+
+    /// <summary><see cref="WaitNanoseconds(byte*, int, long)"/> into a managed buffer (as many events as fit).</summary>
+    public int WaitNanoseconds(Span<byte> events, long timeoutNs)
+    {
+        fixed (byte* p = events)
+        {
+            return WaitNanoseconds(p, events.Length / EpollEvent.Size, timeoutNs);
+        }
     }
 
     protected override bool ReleaseHandle() => LibC.Close((int)handle) == 0;
