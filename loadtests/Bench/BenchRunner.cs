@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using EchoServers.Linux;
 using EchoServers.Load.Engine;
-using EchoServers.Load.Engine.Interop;
 
 namespace EchoServers.Load.Bench;
 
@@ -122,7 +122,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             double? cpuUs = null, cpuPercent = null;
             if (probe is { AtStart: { } start, AtEnd: { } end })
             {
-                var cpuSeconds = end.CpuSeconds - start.CpuSeconds;
+                var cpuSeconds = (end.CpuTime - start.CpuTime).TotalSeconds;
                 cpuUs = result.Messages > 0 ? Math.Round(cpuSeconds * 1e6 / result.Messages, 3) : null;
                 cpuPercent = probe.Seconds > 0 ? Math.Round(cpuSeconds * 100 / probe.Seconds, 1) : null;
             }
@@ -178,14 +178,14 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     private void RaiseFileLimit(List<string> notes)
     {
         var needed = settings.Cells.Select(c => c.Connections).DefaultIfEmpty(0).Max() + SpareDescriptors;
-        if (Native.TryGetFileLimit(out var soft, out var hard) && soft < (ulong)needed && Native.TrySetFileLimit(Math.Min(hard, (ulong)needed), hard))
+        if (FileLimit.TryGet(out var soft, out var hard) && soft < (ulong)needed && FileLimit.TrySet(Math.Min(hard, (ulong)needed), hard))
         {
             notes.Add($"raised the open-file soft limit from {soft} to {Math.Min(hard, (ulong)needed)} (servers inherit it)");
         }
     }
 
     private static int IdleCount(int wanted) =>
-        Native.TryGetFileLimit(out var soft, out _) && soft < (ulong)(wanted + SpareDescriptors)
+        FileLimit.TryGet(out var soft, out _) && soft < (ulong)(wanted + SpareDescriptors)
             ? Math.Max(1, (int)soft - SpareDescriptors)
             : wanted;
 

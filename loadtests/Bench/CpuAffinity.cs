@@ -1,5 +1,5 @@
 using System.Globalization;
-using EchoServers.Load.Bench.Interop;
+using EchoServers.Linux;
 
 namespace EchoServers.Load.Bench;
 
@@ -12,7 +12,7 @@ public static class CpuAffinity
     /// <summary>The CPUs this process may run on (0–63), in order.</summary>
     public static IReadOnlyList<int> Allowed()
     {
-        if (!OperatingSystem.IsLinux() || !BenchNative.TryGetAffinity(0, out var mask))
+        if (!OperatingSystem.IsLinux() || !ThreadAffinity.TryGet(0, out var mask))
         {
             return [.. Enumerable.Range(0, Math.Min(Environment.ProcessorCount, 64))];
         }
@@ -31,7 +31,7 @@ public static class CpuAffinity
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)
-                    && !BenchNative.TrySetAffinity(tid, 1UL << cpu)
+                    && !ThreadAffinity.TrySet(tid, 1UL << cpu)
                     && Directory.Exists(task))
                 {
                     ok = false;
@@ -43,7 +43,7 @@ public static class CpuAffinity
     }
 
     /// <summary>Pins the calling thread only (children it starts inherit this mask).</summary>
-    public static bool PinCurrentThread(int cpu) => BenchNative.TrySetAffinity(0, 1UL << cpu);
+    public static bool PinCurrentThread(int cpu) => ThreadAffinity.TrySet(0, 1UL << cpu);
 
     /// <summary>Cpus_allowed_list of process <paramref name="pid"/> as the kernel reports it (for the report), or "?".</summary>
     public static string AllowedList(int pid)

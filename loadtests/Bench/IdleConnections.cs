@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EchoServers.Linux;
 using EchoServers.Load.Engine;
 
 namespace EchoServers.Load.Bench;
@@ -18,7 +19,7 @@ internal static class IdleConnections
 
     public static async Task<IdleResult> MeasureAsync(IPEndPoint target, int count, int serverPid, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var before = ProcStat.TryRead(serverPid) ?? throw new LoadSetupException("the server is gone");
+        var before = ProcessSample.TryRead(serverPid, countFds: false) ?? throw new LoadSetupException("the server is gone");
         var sockets = new Socket?[count];
         var outcomes = new int[count];
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -48,7 +49,7 @@ internal static class IdleConnections
         {
             // Measurement pacing, not synchronisation: give the server a moment to finish what the echoes started.
             await Task.Delay(Settle, cancellationToken);
-            var after = ProcStat.TryRead(serverPid) ?? throw new LoadSetupException("the server died while holding idle connections");
+            var after = ProcessSample.TryRead(serverPid, countFds: false) ?? throw new LoadSetupException("the server died while holding idle connections");
             return new IdleResult(
                 Requested: count,
                 Established: outcomes.Count(o => o != Outcome.NotConnected),

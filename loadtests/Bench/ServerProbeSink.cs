@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoServers.Linux;
 using EchoServers.Load.Engine;
 using EchoServers.Load.Measurement;
 
@@ -13,9 +14,9 @@ internal sealed class ServerProbeSink(int serverPid) : IProgressSink
     private long _startTs;
     private long _endTs;
 
-    public ProcStat? AtStart { get; private set; }
+    public ProcessSample? AtStart { get; private set; }
 
-    public ProcStat? AtEnd { get; private set; }
+    public ProcessSample? AtEnd { get; private set; }
 
     /// <summary>Seconds between the two readings.</summary>
     public double Seconds => (_endTs - _startTs) / (double)Stopwatch.Frequency;
@@ -24,12 +25,12 @@ internal sealed class ServerProbeSink(int serverPid) : IProgressSink
     {
         if (phase == "measure")
         {
-            AtStart = ProcStat.TryRead(serverPid);
+            AtStart = ProcessSample.TryRead(serverPid, countFds: false);
             _startTs = Stopwatch.GetTimestamp();
         }
         else if (phase == "drain" && AtStart is not null)
         {
-            AtEnd = ProcStat.TryRead(serverPid);
+            AtEnd = ProcessSample.TryRead(serverPid, countFds: false);
             _endTs = Stopwatch.GetTimestamp();
         }
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EchoServers.Load.Bench.Interop;
+using EchoServers.Linux;
 using EchoServers.Load.Engine;
 
 namespace EchoServers.Load.Bench;
@@ -97,7 +97,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         if (!process.HasExited)
         {
-            _ = BenchNative.kill(process.Id, BenchNative.SigTerm);
+            _ = LibC.Kill(process.Id, LinuxConstants.SigTerm);
             try
             {
                 await process.WaitForExitAsync().WaitAsync(drain + ExitGrace);

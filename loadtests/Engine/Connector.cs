@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using EchoServers.Load.Engine.Interop;
+using EchoServers.Linux;
 using EchoServers.Load.Measurement;
 using HdrHistogram;
 
@@ -87,7 +87,7 @@ internal sealed class Connector
 
     private void Run(CancellationToken cancellationToken)
     {
-        Native.MinimiseTimerSlack();
+        PreciseSleep.MinimiseTimerSlack();
         var start = Stopwatch.GetTimestamp();
         var consecutiveFailures = 0;
         for (var i = 0; i < _count; i++)
@@ -110,7 +110,7 @@ internal sealed class Connector
                 long now;
                 while ((now = Stopwatch.GetTimestamp()) < due)
                 {
-                    Native.SleepNanoseconds(Math.Min(1_000_000, (due - now) * 1_000_000_000 / Stopwatch.Frequency));
+                    PreciseSleep.For(Math.Min(1_000_000, (due - now) * 1_000_000_000 / Stopwatch.Frequency));
                 }
             }
 

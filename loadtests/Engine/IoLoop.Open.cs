@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EchoServers.Load.Engine.Interop;
+using EchoServers.Linux;
 using EchoServers.Load.Measurement;
 using HdrHistogram;
 
@@ -112,7 +112,7 @@ internal sealed unsafe partial class IoLoop
             if (connection.HasPending)
             {
                 connection.WaitingToWrite = true;
-                _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollOut | Native.EpollRdHup, (ulong)connection.Slot);
+                _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollOut | LinuxConstants.EpollRdHup, (ulong)connection.Slot);
             }
         }
 

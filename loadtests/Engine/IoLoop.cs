@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using EchoServers.Load.Engine.Interop;
+using EchoServers.Linux;
 using EchoServers.Load.Measurement;
 using EchoServers.Protocol.Framing;
 using HdrHistogram;
@@ -24,7 +24,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
     // before the count is published and before epoll can report the socket, so this thread never sees a null.
     private readonly LoadConnection[] _connections;
     private int _count;
-    private readonly int _epfd;
+    private readonly SafeEpollHandle _epfd;
     private readonly byte* _events;
     private readonly byte[] _readBuffer;
     private readonly byte[] _writeBuffer;
@@ -42,13 +42,8 @@ internal sealed unsafe partial class IoLoop : IDisposable
         Index = index;
         _loopCount = count;
         _framer = run.Framer;
-        _epfd = Native.epoll_create1(Native.EpollCloexec);
-        if (_epfd < 0)
-        {
-            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-
-        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * 16));
+        _epfd = SafeEpollHandle.Create();
+        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollEvent.Size));
         _readBuffer = new byte[CarrySize(run) + (64 * 1024)];
         _writeBuffer = new byte[Math.Max(64 * 1024, run.MaxWire * 2)];
     }
@@ -92,10 +87,11 @@ internal sealed unsafe partial class IoLoop : IDisposable
         connection.Slot = slot;
         _connections[slot] = connection;
         Volatile.Write(ref _count, slot + 1);
-        var events = Native.EpollIn | Native.EpollRdHup | (_run.Immediate ? Native.EpollOut : 0);
-        if (Native.EpollControl(_epfd, Native.EpollCtlAdd, connection.Fd, events, (ulong)slot) != 0)
+        var events = LinuxConstants.EpollIn | LinuxConstants.EpollRdHup | (_run.Immediate ? LinuxConstants.EpollOut : 0);
+        var errno = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, connection.Fd, events, (ulong)slot);
+        if (errno != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl ADD failed (errno {Marshal.GetLastPInvokeError()})");
+            throw Errno.ToSocketException(errno, "epoll_ctl(ADD)");
         }
     }
 
@@ -110,7 +106,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         try
         {
             // The open model sleeps until each message is due: without this the kernel may add 50 µs to every sleep.
-            Native.MinimiseTimerSlack();
+            PreciseSleep.MinimiseTimerSlack();
             Run();
             Completion.TrySetResult();
         }
@@ -127,35 +123,35 @@ internal sealed unsafe partial class IoLoop : IDisposable
         while (!_run.Abort)
         {
             var n = _run.IsOpen
-                ? Native.EpollWaitNs(_epfd, _events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
-                : Native.epoll_wait(_epfd, _events, MaxEvents, WaitMs);
+                ? _epfd.WaitNanoseconds(_events, MaxEvents, OpenWaitNs(Stopwatch.GetTimestamp()))
+                : _epfd.Wait(_events, MaxEvents, WaitMs);
             var now = Stopwatch.GetTimestamp();
             if (n < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Native.EIntr)
+                var errno = -n;
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }
 
-                throw new InvalidOperationException($"epoll_wait failed (errno {errno})");
+                throw Errno.ToSocketException(errno, "epoll_wait");
             }
 
             for (var i = 0; i < n; i++)
             {
-                var connection = _connections[(int)Native.EventData(_events, i)];
+                var connection = _connections[(int)EpollEvent.Data(_events, i)];
                 if (connection.Dead)
                 {
                     continue;
                 }
 
-                var mask = Native.EventMask(_events, i);
-                if ((mask & Native.EpollOut) != 0 && (connection.Started || !_run.Immediate || !StartConnection(connection, now)))
+                var mask = EpollEvent.Events(_events, i);
+                if ((mask & LinuxConstants.EpollOut) != 0 && (connection.Started || !_run.Immediate || !StartConnection(connection, now)))
                 {
                     OnWritable(connection);
                 }
 
-                if (!connection.Dead && (mask & (Native.EpollIn | Native.EpollHup | Native.EpollErr | Native.EpollRdHup)) != 0)
+                if (!connection.Dead && (mask & (LinuxConstants.EpollIn | LinuxConstants.EpollHup | LinuxConstants.EpollErr | LinuxConstants.EpollRdHup)) != 0)
                 {
                     OnReadable(connection, now);
                 }
@@ -262,7 +258,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         connection.Started = true;
         if (!connection.WaitingToWrite)
         {
-            _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)connection.Slot);
+            _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)connection.Slot);
         }
 
         if (!_run.IsOpen)
@@ -326,7 +322,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
             nint n;
             fixed (byte* p = &_writeBuffer[offset])
             {
-                n = Native.send(connection.Fd, p, length - offset, Native.MsgNoSignal | Native.MsgDontWait);
+                n = LibC.Send(connection.Fd, p, (nuint)(length - offset), LinuxConstants.MsgNoSignal | LinuxConstants.MsgDontWait);
             }
 
             if (n >= 0)
@@ -336,17 +332,17 @@ internal sealed unsafe partial class IoLoop : IDisposable
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == Native.EIntr)
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno == Native.EAgain)
+            if (errno == Errno.EAGAIN)
             {
                 // The socket buffer is full: keep the rest and ask epoll to say when it drains.
                 connection.AppendPending(_writeBuffer.AsSpan(offset, length - offset));
                 connection.WaitingToWrite = true;
-                _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollOut | Native.EpollRdHup, (ulong)SlotOf(connection));
+                _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollOut | LinuxConstants.EpollRdHup, (ulong)SlotOf(connection));
                 return true;
             }
 
@@ -373,7 +369,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         if (!connection.HasPending && connection.WaitingToWrite)
         {
             connection.WaitingToWrite = false;
-            _ = Native.EpollControl(_epfd, Native.EpollCtlMod, connection.Fd, Native.EpollIn | Native.EpollRdHup, (ulong)SlotOf(connection));
+            _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)SlotOf(connection));
         }
     }
 
@@ -385,7 +381,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         nint n;
         fixed (byte* p = &_readBuffer[kept])
         {
-            n = Native.recv(connection.Fd, p, _readBuffer.Length - kept, Native.MsgDontWait);
+            n = LibC.Recv(connection.Fd, p, (nuint)(_readBuffer.Length - kept), LinuxConstants.MsgDontWait);
         }
 
         if (n > 0)
@@ -413,7 +409,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is Native.EAgain or Native.EIntr)
+        if (errno is Errno.EAGAIN or Errno.EINTR)
         {
             return;
         }
@@ -510,14 +506,14 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var lost = connection.Outstanding;
         counter += atLeastOne ? Math.Max(1, lost) : lost;
         connection.Dead = true;
-        _ = Native.EpollControl(_epfd, Native.EpollCtlDel, connection.Fd, 0, 0);
+        _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlDel, connection.Fd, 0, 0);
     }
 
     private static int SlotOf(LoadConnection connection) => connection.Slot;
 
     public void Dispose()
     {
-        _ = Native.close(_epfd);
+        _epfd.Dispose();
         NativeMemory.Free(_events);
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 
 namespace EchoServers.Load.Engine;
@@ -199,19 +201,19 @@ internal sealed class LoadConnection
             nint n;
             fixed (byte* p = &_pending![_pendingStart])
             {
-                n = Interop.Native.send(Fd, p, _pendingEnd - _pendingStart, Interop.Native.MsgNoSignal | Interop.Native.MsgDontWait);
+                n = LibC.Send(Fd, p, (nuint)(_pendingEnd - _pendingStart), LinuxConstants.MsgNoSignal | LinuxConstants.MsgDontWait);
             }
 
             if (n < 0)
             {
-                errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno == Interop.Native.EAgain)
+                errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.EAGAIN)
                 {
                     errno = 0;
                     return true;
                 }
 
-                if (errno == Interop.Native.EIntr)
+                if (errno == Errno.EINTR)
                 {
                     continue;
                 }

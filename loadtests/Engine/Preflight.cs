@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using EchoServers.Load.Engine.Interop;
+using EchoServers.Linux;
 
 namespace EchoServers.Load.Engine;
 
@@ -51,7 +51,7 @@ public static class Preflight
 
     private static void CheckDescriptors(int connections, List<string> warnings)
     {
-        if (!OperatingSystem.IsLinux() || !Native.TryGetFileLimit(out var soft, out var hard))
+        if (!OperatingSystem.IsLinux() || !FileLimit.TryGet(out var soft, out var hard))
         {
             return;
         }
@@ -62,7 +62,7 @@ public static class Preflight
             return;
         }
 
-        if (hard >= needed && Native.TrySetFileLimit(Math.Min(hard, Math.Max(needed, soft)), hard))
+        if (hard >= needed && FileLimit.TrySet(Math.Min(hard, Math.Max(needed, soft)), hard))
         {
             warnings.Add($"raised the open-file soft limit from {soft} to {Math.Min(hard, Math.Max(needed, soft))} for {connections} connections");
             return;

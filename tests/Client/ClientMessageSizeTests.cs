@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Client;
 

@@ -36,6 +36,9 @@ internal sealed class EventLoopEchoServer : IEchoServer
     /// <summary>The loops, for tests (accept counts, allocation sampling).</summary>
     internal IReadOnlyList<EventLoopThread> Loops => _loops;
 
+    /// <summary>Test hook: runs once the loop threads are started, before the start waits for them (to fail or cancel a start there).</summary>
+    internal Action? LoopsStartedHook { get; set; }
+
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -78,13 +81,46 @@ internal sealed class EventLoopEchoServer : IEchoServer
 
         _loops = loops;
         _localEndPoint = (IPEndPoint)listeners[0].LocalEndPoint!;
-        foreach (var loop in loops)
+        var running = 0;
+        try
         {
-            loop.Start();
+            foreach (var loop in loops)
+            {
+                loop.Start();
+                running++;
+            }
+
+            LoopsStartedHook?.Invoke();
+            await Task.WhenAll(loops.Select(l => l.Started)).WaitAsync(cancellationToken);
+
+            // A start cancelled while the loops came up is a failed start, whichever finished first.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        catch
+        {
+            // Nobody will call StopAsync for a start that failed: end the threads and close the listeners here.
+            await AbandonAsync(loops, running);
+            throw;
         }
 
-        await Task.WhenAll(loops.Select(l => l.Started)).WaitAsync(cancellationToken);
         EventLoopLog.Started(_logger, loops.Length, _localEndPoint.ToString());
+    }
+
+    /// <summary>Resets whatever the first <paramref name="running"/> loops hold, waits for their threads to end, closes everything.</summary>
+    private async Task AbandonAsync(EventLoopThread[] loops, int running)
+    {
+        Interlocked.Exchange(ref _state, 2);
+        for (var i = 0; i < running; i++)
+        {
+            loops[i].RequestAbort();
+        }
+
+        // No token: an aborting loop ends within one epoll wake-up, and returning before it has would leave it running.
+        await Task.WhenAll(loops.Take(running).Select(l => l.Completed));
+        foreach (var loop in loops)
+        {
+            loop.Dispose();
+        }
     }
 
     /// <inheritdoc/>

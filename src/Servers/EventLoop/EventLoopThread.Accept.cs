@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
+using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
-using EchoServers.Servers.EventLoop.Interop;
 
 namespace EchoServers.Servers.EventLoop;
 

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.EventLoop.Interop;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoServers.Linux;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;
@@ -116,7 +117,7 @@ internal sealed partial class EventLoopThread
             {
                 if (_settings.Logger.IsEnabled(LogLevel.Debug))
                 {
-                    EventLoopLog.IdleClosed(_settings.Logger, Interop.PeerAddress.Of(c.Fd), (_now - c.LastActivity) * 1000 / Stopwatch.Frequency);
+                    EventLoopLog.IdleClosed(_settings.Logger, PeerAddress.Of(c.Fd), (_now - c.LastActivity) * 1000 / Stopwatch.Frequency);
                 }
 
                 // A silent peer that does not even take its replies is reset; otherwise it gets a FIN.

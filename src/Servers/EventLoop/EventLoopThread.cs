@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using EchoServers.Servers.EventLoop.Interop;
+using EchoServers.Linux;
 
 namespace EchoServers.Servers.EventLoop;
 
@@ -22,8 +22,8 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     private readonly InPlaceEchoer _echoer;
     private readonly Socket _listener;
     private readonly int _listenerFd;
-    private readonly int _epfd;
-    private readonly int _eventFd;
+    private readonly SafeEpollHandle _epfd;
+    private readonly SafeEventFdHandle _eventFd;
     private readonly byte* _events;
     private readonly byte* _scratch;
     private readonly Thread _thread;
@@ -59,18 +59,15 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         _echoer = settings.Echoer;
         _listener = listener;
         _listenerFd = (int)listener.SafeHandle.DangerousGetHandle();
-        _epfd = LibC.EpollCreate1(LinuxConstants.EpollCloexec);
-        if (_epfd < 0)
+        _epfd = SafeEpollHandle.Create();
+        try
         {
-            throw new SocketException(Marshal.GetLastPInvokeError());
+            _eventFd = SafeEventFdHandle.Create();
         }
-
-        _eventFd = LibC.EventFd(0, LinuxConstants.EfdNonBlock | LinuxConstants.EfdCloexec);
-        if (_eventFd < 0)
+        catch
         {
-            var errno = Marshal.GetLastPInvokeError();
-            LibC.Close(_epfd);
-            throw new SocketException(errno);
+            _epfd.Dispose();
+            throw;
         }
 
         _events = (byte*)NativeMemory.Alloc((nuint)(LoopSettings.MaxEvents * EpollEvent.Size));
@@ -78,7 +75,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         try
         {
             Register(_eventFd, LinuxConstants.EpollIn, WakeToken);
-            Register(_listenerFd, LinuxConstants.EpollIn, ListenerToken);
+            Register(_listener.SafeHandle, LinuxConstants.EpollIn, ListenerToken);
         }
         catch
         {
@@ -125,11 +122,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         Wake();
     }
 
-    private void Wake()
-    {
-        ulong one = 1;
-        LibC.Write(_eventFd, (byte*)&one, sizeof(ulong));
-    }
+    private void Wake() => _eventFd.Signal();
 
     private void Run()
     {
@@ -164,10 +157,10 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     {
         while (true)
         {
-            var n = LibC.EpollWait(_epfd, _events, LoopSettings.MaxEvents, NextTimeoutMs());
+            var n = _epfd.Wait(_events, LoopSettings.MaxEvents, NextTimeoutMs());
             if (n < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
+                var errno = -n;
                 if (errno == Errno.EINTR)
                 {
                     continue;
@@ -269,8 +262,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
 
     private void OnWake()
     {
-        ulong value;
-        LibC.Read(_eventFd, (byte*)&value, sizeof(ulong));
+        _eventFd.Drain();
         if (_stopRequested && !_stopping)
         {
             BeginStop(Interlocked.Read(ref _requestedDrainDeadline));
@@ -284,12 +276,12 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         }
     }
 
-    private void Register(int fd, uint events, ulong token)
+    private void Register(SafeHandle target, uint events, ulong token)
     {
-        var errno = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, fd, events, token);
+        var errno = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, target, events, token);
         if (errno != 0)
         {
-            throw new SocketException(errno);
+            throw Errno.ToSocketException(errno, "epoll_ctl(ADD)");
         }
     }
 
@@ -349,8 +341,8 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
 
         _disposed = true;
         _listener.Dispose();
-        LibC.Close(_eventFd);
-        LibC.Close(_epfd);
+        _eventFd.Dispose();
+        _epfd.Dispose();
         NativeMemory.Free(_events);
         NativeMemory.AlignedFree(_scratch);
     }

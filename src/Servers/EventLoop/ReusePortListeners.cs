@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using EchoServers.Servers.EventLoop.Interop;
+using EchoServers.Linux;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;

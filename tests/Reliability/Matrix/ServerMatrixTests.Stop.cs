@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EchoServers.Linux;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Tests.Reliability.Matrix;
@@ -104,14 +105,14 @@ public abstract partial class ServerMatrixTests
                 }
             }).ToArray();
 
-            var samples = new List<ProcSample>();
+            var samples = new List<ProcessSample>();
             using (var sampler = new PeriodicTimer(TimeSpan.FromSeconds(2)))
             {
                 try
                 {
                     while (await sampler.WaitForNextTickAsync(stop.Token))
                     {
-                        samples.Add(ProcSample.Read(server.ProcessId));
+                        samples.Add(ProcessSample.Read(server.ProcessId));
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested && !Ct.IsCancellationRequested)

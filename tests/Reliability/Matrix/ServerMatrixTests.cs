@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Reliability.HostileClients;
@@ -54,14 +55,14 @@ public abstract partial class ServerMatrixTests
     private async Task ScaleAsync(int count, TimeSpan window)
     {
         await using var server = await StartAsync(FullMatrix.Server(Model, $"--max-connections {count * 2}"));
-        var before = ProcSample.Read(server.ProcessId);
+        var before = ProcessSample.Read(server.ProcessId);
         var started = Stopwatch.StartNew();
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, count, Ct).WaitAsync(window, Ct);
         try
         {
             // Every connection is open before the first exchange: they are all held at once.
             var first = await Crowd.ExchangeAllAsync(crowd, IsPool ? TimeSpan.FromSeconds(3) : window, Ct).WaitAsync(window + window, Ct);
-            var held = ProcSample.Read(server.ProcessId);
+            var held = ProcessSample.Read(server.ProcessId);
             Assert.Equal(0, first[LineOutcome.Mismatch]);
             if (IsPool)
             {
@@ -98,7 +99,7 @@ public abstract partial class ServerMatrixTests
         await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(64)));
         await Crowd.ProbeLatenciesAsync(server.LocalEndPoint, 100, Ct); // warm-up: JIT and connection setup are not latency
         var baseline = await Crowd.ProbeLatenciesAsync(server.LocalEndPoint, 300, Ct);
-        var rssBefore = ProcSample.Read(server.ProcessId).RssBytes;
+        var rssBefore = ProcessSample.Read(server.ProcessId).RssBytes;
 
         // 1 KiB lines, sent and never read: each reader stalls once the server stops taking its bytes.
         var line = Encoding.ASCII.GetBytes(new string('s', 1023) + "\n");
@@ -113,7 +114,7 @@ public abstract partial class ServerMatrixTests
         try
         {
             await Task.WhenAll(stalled.Select(s => s.Task)).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            var rssStalled = ProcSample.Read(server.ProcessId).RssBytes;
+            var rssStalled = ProcessSample.Read(server.ProcessId).RssBytes;
             var loaded = await Crowd.ProbeLatenciesAsync(server.LocalEndPoint, 300, Ct);
             var p99Before = Crowd.Percentile(baseline, 0.99);
             var p99With = Crowd.Percentile(loaded, 0.99);
@@ -228,7 +229,7 @@ public abstract partial class ServerMatrixTests
 
             // At its limit, with more clients knocking (one new connect every 20 ms for 2 s), the server must idle,
             // not spin: an accept loop retrying EMFILE at once would burn a whole core here.
-            var cpuBefore = ProcSample.Read(server.ProcessId).CpuTime;
+            var cpuBefore = ProcessSample.Read(server.ProcessId).CpuTime;
             var clock = Stopwatch.StartNew();
             var knocks = 0;
             using (var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(20)))
@@ -243,7 +244,7 @@ public abstract partial class ServerMatrixTests
                 }
             }
 
-            var cpuShare = (ProcSample.Read(server.ProcessId).CpuTime - cpuBefore) / clock.Elapsed;
+            var cpuShare = (ProcessSample.Read(server.ProcessId).CpuTime - cpuBefore) / clock.Elapsed;
             Assert.True(cpuShare < 0.5, $"server used {cpuShare:P0} of a core at its descriptor limit");
 
             // The served ones keep being served while the rest wait or are refused.

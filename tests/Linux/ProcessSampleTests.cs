@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using EchoServers.Linux;
 
-namespace EchoServers.Tests.Reliability;
+namespace EchoServers.Tests.Linux;
 
-[Trait("Category", "Reliability")]
-public sealed class ProcSampleTests
+public sealed class ProcessSampleTests
 {
     [Fact]
     public void Reads_memory_fds_threads_and_cpu_of_this_process()
@@ -17,7 +17,7 @@ public sealed class ProcSampleTests
             SHA256.HashData(new byte[64 * 1024]);
         }
 
-        var sample = ProcSample.Read(Environment.ProcessId);
+        var sample = ProcessSample.Read(Environment.ProcessId);
 
         Assert.InRange(sample.RssBytes, 1L << 20, 1L << 40);
         Assert.True(sample.OpenFds >= 3, $"{sample.OpenFds} fds");
@@ -27,9 +27,23 @@ public sealed class ProcSampleTests
     }
 
     [Fact]
+    public void Without_counting_fds_the_rest_is_still_read()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc is Linux only");
+
+        var sample = ProcessSample.TryRead(Environment.ProcessId, countFds: false);
+
+        Assert.NotNull(sample);
+        Assert.Equal(-1, sample.Value.OpenFds);
+        Assert.InRange(sample.Value.RssBytes, 1L << 20, 1L << 40);
+        Assert.True(sample.Value.Threads >= 1);
+    }
+
+    [Fact]
     public void A_process_that_is_gone_cannot_be_read()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc is Linux only");
-        Assert.ThrowsAny<IOException>(() => ProcSample.Read(int.MaxValue));
+        Assert.ThrowsAny<IOException>(() => ProcessSample.Read(int.MaxValue));
+        Assert.Null(ProcessSample.TryRead(int.MaxValue));
     }
 }
