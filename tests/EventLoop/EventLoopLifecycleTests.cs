@@ -55,7 +55,7 @@ public sealed class EventLoopLifecycleTests
         using (var refused = await server.ConnectAsync())
         {
             var line = Encoding.UTF8.GetString(await refused.ReceiveToEndAsync());
-            Assert.StartsWith("ERROR: too many connections", line, StringComparison.Ordinal);
+            Assert.StartsWith("ERROR: server full: 2 connections already open", line, StringComparison.Ordinal);
             Assert.EndsWith("\n", line, StringComparison.Ordinal);
         }
 
