@@ -33,6 +33,33 @@ public abstract partial class EchoServerConformanceTests
     private static ServerOptions WithProtocol(ServerOptions options, Func<ProtocolOptions, ProtocolOptions> change) =>
         options with { Protocol = change(options.Protocol) };
 
+    /// <summary>
+    /// Waits until the server's counters reach the expected values, then asserts all of them at once: every model
+    /// counts the same events (the hosting layer's <see cref="ConnectionEventLog"/>), so they cannot drift apart.
+    /// </summary>
+    private static async Task AssertCountersAsync(TestServer server, long accepted, long rejected = 0, long resets = 0, long idleCloses = 0, long protocolErrors = 0)
+    {
+        var expected = (accepted, rejected, resets, idleCloses, protocolErrors, failures: 0L);
+        await server.WaitForAsync(m => (m.Accepted, m.Rejected, m.Resets, m.IdleCloses, m.ProtocolErrors, m.Failures) == expected);
+        var m = server.Metrics.Snapshot();
+        Assert.Equal(expected, (m.Accepted, m.Rejected, m.Resets, m.IdleCloses, m.ProtocolErrors, m.Failures));
+    }
+
+    /// <summary>
+    /// Stops the server (flushing its per-interval summaries) and returns how many connections the summary lines
+    /// "N connections {what} in the last …" at <paramref name="level"/> add up to.
+    /// </summary>
+    private static async Task<long> SummarisedAsync(TestServer server, string what, LogLevel level = LogLevel.Information)
+    {
+        await server.DisposeAsync();
+        var pattern = new System.Text.RegularExpressions.Regex($"^(\\d+) connections {System.Text.RegularExpressions.Regex.Escape(what)} in the last \\d+s$");
+        return server.Logs.Entries
+            .Where(e => e.Category == "EchoServers.Connections" && e.Level == level)
+            .Select(e => pattern.Match(e.Message))
+            .Where(match => match.Success)
+            .Sum(match => long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public async Task Echoes_1MiB_random_payload_split_into_random_writes_byte_exact()
     {
@@ -143,6 +170,7 @@ public abstract partial class EchoServerConformanceTests
         Assert.False(reset, "the server should close with a FIN after the last reply, not a reset");
         Assert.Equal(Payloads.Sha256(frames), Payloads.Sha256(echoed));
         Assert.True(await server.WaitForAsync(m => m.Active == 0), "the connection should be closed on the server");
+        await AssertCountersAsync(server, accepted: 1);
     }
 
     [Fact]
@@ -164,7 +192,10 @@ public abstract partial class EchoServerConformanceTests
         await survivor.SendAsync("after\n");
         Assert.Equal("after", await survivor.ReadLineAsync(Timeout));
         Assert.True(await server.WaitForAsync(m => m.Active == 1), "reset connections should be gone");
-        Assert.Empty(server.Logs.AtLeast(LogLevel.Error));
+        await AssertCountersAsync(server, accepted: 11, resets: 10);
+        await survivor.DisposeAsync();
+        Assert.Equal(10, await SummarisedAsync(server, "reset by peer"));
+        Assert.Empty(server.Logs.AtLeast(LogLevel.Warning));
         Assert.DoesNotContain(server.Logs.AtLeast(LogLevel.Information), e => e.Exception is not null);
     }
 
@@ -182,8 +213,7 @@ public abstract partial class EchoServerConformanceTests
         await using (var third = await server.ConnectAsync())
         {
             var refusal = await third.ReadLineAsync(Timeout);
-            Assert.NotNull(refusal);
-            Assert.StartsWith(ErrorLine.Prefix, refusal, StringComparison.Ordinal);
+            Assert.Equal("ERROR: server full: 2 connections already open (--max-connections)", refusal);
             Assert.Null(await third.ReadLineAsync(Timeout));
         }
 
@@ -197,6 +227,13 @@ public abstract partial class EchoServerConformanceTests
         await using var fourth = await server.ConnectAsync();
         await fourth.SendAsync("four\n");
         Assert.Equal("four", await fourth.ReadLineAsync(Timeout));
+        await AssertCountersAsync(server, accepted: 3, rejected: 1);
+
+        // Refusals are one Information summary per interval, never a Warning per refused connection.
+        await first.DisposeAsync();
+        await fourth.DisposeAsync();
+        Assert.Equal(1, await SummarisedAsync(server, "refused (--max-connections reached)"));
+        Assert.Empty(server.Logs.AtLeast(LogLevel.Warning));
     }
 
     [Fact]
@@ -213,6 +250,9 @@ public abstract partial class EchoServerConformanceTests
         Assert.Empty(rest);
         Assert.True(silentSince.Elapsed >= idle * 0.8, $"closed after {silentSince.Elapsed.TotalMilliseconds:0} ms, before the idle timeout");
         Assert.True(await server.WaitForAsync(m => m.Active == 0));
+        await AssertCountersAsync(server, accepted: 1, idleCloses: 1);
+        Assert.Equal(1, await SummarisedAsync(server, "closed after the idle timeout"));
+        Assert.Empty(server.Logs.AtLeast(LogLevel.Warning));
     }
 
     [Fact]
@@ -258,6 +298,9 @@ public abstract partial class EchoServerConformanceTests
             Assert.Equal($"line {i}", await steady.ReadLineAsync(Timeout));
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+
+        // A frame timeout is counted with the idle closes, in every model.
+        await AssertCountersAsync(server, accepted: 2, idleCloses: 1);
     }
 
     [Fact]
@@ -277,8 +320,10 @@ public abstract partial class EchoServerConformanceTests
 
         await bystander.SendAsync("fine\n");
         Assert.Equal("fine", await bystander.ReadLineAsync(Timeout));
-        Assert.True(await server.WaitForAsync(m => m.ProtocolErrors == 1));
-        Assert.Contains(server.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("protocol error from", StringComparison.Ordinal));
+        await AssertCountersAsync(server, accepted: 2, protocolErrors: 1);
+        var warning = Assert.Single(server.Logs.AtLeast(LogLevel.Warning));
+        Assert.Equal("EchoServers.Connections", warning.Category);
+        Assert.Matches(@"^protocol error from 127\.0\.0\.1:\d+: line too long: no newline within \d+ bytes \(max frame 1024 bytes\); connection closed$", warning.Message);
     }
 
     [Fact]
@@ -311,7 +356,9 @@ public abstract partial class EchoServerConformanceTests
 
         await bystander.SendAsync(good);
         Assert.Equal(good, await bystander.ReceiveExactlyAsync(good.Length, Timeout));
-        Assert.True(await server.WaitForAsync(m => m.ProtocolErrors == 1));
+        await AssertCountersAsync(server, accepted: 2, protocolErrors: 1);
+        var warning = Assert.Single(server.Logs.AtLeast(LogLevel.Warning));
+        Assert.Matches(@"^protocol error from 127\.0\.0\.1:\d+: malformed length prefix -2 .*; connection closed$", warning.Message);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace EchoServers.Tests.Infrastructure;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
+    private int _disposed;
 
     internal TestServer(IEchoServer server, ServerOptions options, EchoMetrics metrics, CapturedLogs logs, ILoggerFactory loggerFactory)
     {
@@ -55,9 +56,14 @@ public sealed class TestServer : IAsyncDisposable
         return true;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Stops the server (idempotent); its connection event summaries are flushed to <see cref="Logs"/>, which stay readable.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await Server.DisposeAsync();
         Metrics.Dispose();
         _loggerFactory.Dispose();

@@ -13,10 +13,10 @@ namespace EchoServers.Servers.Async;
 /// </summary>
 internal sealed class AsyncEchoServer : IEchoServer
 {
-    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
-
     private readonly ServerContext _context;
     private readonly PipeSession _session;
+    private readonly AcceptPolicy _accept;
+    private readonly Action<Socket> _dispatch;
     private readonly ActiveConnections<SocketConnection> _connections = new();
     private readonly CancellationTokenSource _closing = new();
     private Socket? _listener;
@@ -29,6 +29,8 @@ internal sealed class AsyncEchoServer : IEchoServer
     {
         _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.Async");
         _session = new PipeSession(options.Protocol, metrics);
+        _accept = new AcceptPolicy(_context);
+        _dispatch = Dispatch;
     }
 
     public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
@@ -80,33 +82,29 @@ internal sealed class AsyncEchoServer : IEchoServer
             {
                 socket = await listener.AcceptAsync();
             }
-            catch (Exception ex) when (_stopping && ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (AcceptPolicy.IsStopped(ex, _stopping))
             {
                 return;
             }
             catch (SocketException ex)
             {
-                // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
-                _context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
-                await Task.Delay(AcceptRetryDelay);
+                _accept.AcceptFailed(ex);
+                await Task.Delay(AcceptPolicy.RetryDelay);
                 continue;
             }
 
-            ListenSocket.Configure(socket);
-            if (!_context.Limiter.TryAcquire())
-            {
-                _context.Metrics.ConnectionRejected();
-                _context.Events.Report(ConnectionEvent.RefusedLimit);
-                ConnectionRefuser.Refuse(socket, _context.Protocol.Framing, ConnectionRefuser.TooManyConnections(_context.Limiter.Max));
-                continue;
-            }
-
-            var connection = new SocketConnection(socket, _context, _session, _closing.Token);
-            _connections.Add(connection);
-
-            // Off the accept loop: with inline pipe scheduling a busy first read would otherwise run right here.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection), (Server: this, Connection: connection), preferLocal: false);
+            _accept.Handle(socket, _dispatch);
         }
+    }
+
+    /// <summary>Starts serving an accepted socket that holds a limiter slot.</summary>
+    private void Dispatch(Socket socket)
+    {
+        var connection = new SocketConnection(socket, _context, _session, _closing.Token);
+        _connections.Add(connection);
+
+        // Off the accept loop: with inline pipe scheduling a busy first read would otherwise run right here.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection), (Server: this, Connection: connection), preferLocal: false);
     }
 
     private async Task ServeAsync(SocketConnection connection)

@@ -52,7 +52,6 @@ internal sealed class SocketConnection
                     return;
                 case SessionEndReason.ProtocolError:
                     _context.Events.ProtocolError(_peer, result.Error!.Value);
-                    _context.Metrics.ProtocolError();
                     break;
             }
 
@@ -116,11 +115,13 @@ internal sealed class SocketConnection
         _context.Events.Report(ConnectionEvent.Failed, _peer, exception);
     }
 
+    /// <summary>Pumps the socket into the input pipe; never throws, and always completes the pipe writer (with the error, if any).</summary>
     private async Task ReceiveLoopAsync(PipeWriter writer)
     {
         Exception? error = null;
         try
         {
+            var received = _context.Hooks?.Received;
             while (true)
             {
                 // Kestrel's WaitForDataBeforeAllocatingBuffer: wait with a zero-byte receive, so a silent connection
@@ -128,13 +129,14 @@ internal sealed class SocketConnection
                 // receive on the readiness event, and the EAGAIN it takes replaces the one the real receive would take.
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
                 var memory = writer.GetMemory(PipeLimits.MinimumSegmentSize);
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
-                if (received == 0)
+                var count = await _socket.ReceiveAsync(memory, SocketFlags.None);
+                received?.Invoke(_socket, memory[..count]);
+                if (count == 0)
                 {
                     break;
                 }
 
-                writer.Advance(received);
+                writer.Advance(count);
                 var flush = await writer.FlushAsync();
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
@@ -144,10 +146,6 @@ internal sealed class SocketConnection
                 }
             }
         }
-        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
-        {
-            error = ex;
-        }
         catch (SocketException ex) when (SocketErrors.IsOperationAborted(ex.SocketErrorCode))
         {
             // Our own close: the session has ended already.
@@ -155,8 +153,17 @@ internal sealed class SocketConnection
         catch (ObjectDisposedException)
         {
         }
-
-        await writer.CompleteAsync(error);
+        catch (Exception ex)
+        {
+            // A reset, or any other error (ETIMEDOUT from keep-alive, a bug): the session sees it on its input,
+            // ends, and the connection is classified and closed there.
+            error = ex;
+        }
+        finally
+        {
+            // Whatever happened, the session must not wait on its input forever.
+            await writer.CompleteAsync(error);
+        }
     }
 
     private async Task DiscardAsync()
@@ -215,8 +222,11 @@ internal sealed class SocketConnection
             // A reset, or the session failing (its exception arrives through the pipe): either way sending is over.
             error = ex;
         }
+        finally
+        {
+            await reader.CompleteAsync(error);
+        }
 
-        await reader.CompleteAsync(error);
         return error;
     }
 }

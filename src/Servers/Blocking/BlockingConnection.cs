@@ -32,7 +32,6 @@ internal sealed class BlockingConnection
             {
                 case SessionEndReason.ProtocolError:
                     _context.Events.ProtocolError(_peer, result.Error!.Value);
-                    _context.Metrics.ProtocolError();
                     LingeringClose.Drain(_socket);
                     break;
                 case SessionEndReason.IdleTimeout:

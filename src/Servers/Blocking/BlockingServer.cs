@@ -12,8 +12,8 @@ namespace EchoServers.Servers.Blocking;
 /// </summary>
 internal abstract class BlockingServer : IEchoServer
 {
-    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
-
+    private readonly AcceptPolicy _accept;
+    private readonly Action<Socket> _dispatch;
     private readonly TaskCompletionSource _acceptLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
@@ -24,6 +24,8 @@ internal abstract class BlockingServer : IEchoServer
     {
         Context = new ServerContext(options, metrics, loggerFactory, category);
         Session = new BlockingSession(options.Protocol, metrics);
+        _accept = new AcceptPolicy(Context);
+        _dispatch = Dispatch;
     }
 
     public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("not started");
@@ -134,7 +136,6 @@ internal abstract class BlockingServer : IEchoServer
     protected void Refuse(Socket socket, string reason, ConnectionEvent cause)
     {
         Context.Limiter.Release();
-        Context.Metrics.ConnectionRejected();
         Context.Events.Report(cause);
         ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, reason);
     }
@@ -150,28 +151,18 @@ internal abstract class BlockingServer : IEchoServer
                 {
                     socket = _listener!.Accept();
                 }
-                catch (Exception ex) when (_stopping && ex is SocketException or ObjectDisposedException)
+                catch (Exception ex) when (AcceptPolicy.IsStopped(ex, _stopping))
                 {
                     return;
                 }
                 catch (SocketException ex)
                 {
-                    // E.g. EMFILE: the connection waits in the backlog; pause instead of spinning on the same error.
-                    Context.Events.Report(ConnectionEvent.AcceptFailed, null, ex);
-                    Thread.Sleep(AcceptRetryDelay);
+                    _accept.AcceptFailed(ex);
+                    Thread.Sleep(AcceptPolicy.RetryDelay);
                     continue;
                 }
 
-                ListenSocket.Configure(socket);
-                if (!Context.Limiter.TryAcquire())
-                {
-                    Context.Metrics.ConnectionRejected();
-                    Context.Events.Report(ConnectionEvent.RefusedLimit);
-                    ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, ConnectionRefuser.TooManyConnections(Context.Limiter.Max));
-                    continue;
-                }
-
-                Dispatch(socket);
+                _accept.Handle(socket, _dispatch);
             }
         }
         finally

@@ -13,7 +13,7 @@ namespace EchoServers.Servers.EventLoop;
 internal sealed class EventLoopEchoServer : IEchoServer
 {
     private readonly ServerOptions _options;
-    private readonly EchoMetrics _metrics;
+    private readonly ServerContext _context;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private EventLoopThread[] _loops = [];
@@ -26,8 +26,8 @@ internal sealed class EventLoopEchoServer : IEchoServer
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Loops, 1, nameof(options.Loops));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConnections, 1, nameof(options.MaxConnections));
         _options = options;
-        _metrics = metrics;
-        _logger = loggerFactory.CreateLogger<EventLoopEchoServer>();
+        _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.EventLoop");
+        _logger = _context.Logger;
     }
 
     /// <inheritdoc/>
@@ -55,7 +55,7 @@ internal sealed class EventLoopEchoServer : IEchoServer
         }
 
         var listeners = ReusePortListeners.Bind(_options);
-        var settings = new LoopSettings(_options, _metrics, _logger);
+        var settings = new LoopSettings(_context);
         var loops = new EventLoopThread[listeners.Length];
         try
         {
@@ -172,12 +172,12 @@ internal sealed class EventLoopEchoServer : IEchoServer
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        if (Volatile.Read(ref _state) == 0)
+        if (Volatile.Read(ref _state) != 0 || Interlocked.CompareExchange(ref _state, 2, 0) != 0)
         {
-            Interlocked.Exchange(ref _state, 2);
-            return;
+            await StopAsync(TimeSpan.Zero, CancellationToken.None);
         }
 
-        await StopAsync(TimeSpan.Zero, CancellationToken.None);
+        // Last: flushes the connection event summaries of the loops that have ended.
+        _context.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 
@@ -28,14 +29,16 @@ internal sealed unsafe partial class EventLoopThread
                 return;
             }
 
+            // The accept policy of the socket models (configure, limit, refuse), on a raw descriptor: nothing here
+            // throws, and a failing setsockopt (a peer that already reset) surfaces on the first recv as a reset.
+            var one = 1;
+            LibC.SetSockOpt(fd, LinuxConstants.IpProtoTcp, LinuxConstants.TcpNoDelay, &one, sizeof(int));
             if (!_settings.Limit.TryAcquire())
             {
                 Reject(fd);
                 continue;
             }
 
-            var one = 1;
-            LibC.SetSockOpt(fd, LinuxConstants.IpProtoTcp, LinuxConstants.TcpNoDelay, &one, sizeof(int));
             var c = AllocateSlot();
             c.Open(fd, _now);
             var error = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, fd, LinuxConstants.EpollIn, c.Token);
@@ -56,10 +59,10 @@ internal sealed unsafe partial class EventLoopThread
         }
     }
 
-    /// <summary>Over --max-connections: say why (line framing), then close at once.</summary>
+    /// <summary>Over --max-connections: say why (line framing, the same line as every model), then close at once; counted, summarised per interval.</summary>
     private void Reject(int fd)
     {
-        _settings.Metrics.ConnectionRejected();
+        _settings.Events.Report(ConnectionEvent.RefusedLimit);
         if (_settings.Framing == FramingKind.Line)
         {
             // A fresh socket's send buffer is empty, so this short line is taken whole or the peer is already gone.
@@ -71,10 +74,6 @@ internal sealed unsafe partial class EventLoopThread
 
         LibC.Shutdown(fd, LinuxConstants.ShutWr);
         LibC.Close(fd);
-        if (_settings.Warnings.ShouldLog(WarningCause.Rejected, out var suppressed))
-        {
-            EventLoopLog.Rejected(_settings.Logger, $"over the connection limit ({_settings.Limit.Max})", suppressed);
-        }
     }
 
     /// <summary>
@@ -86,10 +85,7 @@ internal sealed unsafe partial class EventLoopThread
     {
         EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, 0, ListenerToken);
         _acceptResumeAt = _now + LoopSettings.ToTicks(LoopSettings.AcceptPause);
-        if (_settings.Warnings.ShouldLog(WarningCause.AcceptExhausted, out var suppressed))
-        {
-            EventLoopLog.AcceptExhausted(_settings.Logger, errno, (int)LoopSettings.AcceptPause.TotalMilliseconds, suppressed);
-        }
+        _settings.Events.Report(ConnectionEvent.AcceptFailed, null, ErrnoText(errno));
     }
 
     private void ResumeAccepting()
@@ -100,6 +96,9 @@ internal sealed unsafe partial class EventLoopThread
             EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, LinuxConstants.EpollIn, ListenerToken);
         }
     }
+
+    /// <summary>The detail of a Debug line for a failed system call (rare paths only: it allocates).</summary>
+    private static string ErrnoText(int errno) => $"errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}";
 
     private Connection AllocateSlot()
     {

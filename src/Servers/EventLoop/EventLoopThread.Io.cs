@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Net;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;
@@ -248,12 +250,8 @@ internal sealed unsafe partial class EventLoopThread
     private int OnProtocolError(Connection c, Span<byte> tail, FrameStatus failure, long declared)
     {
         c.CloseAfterFlush = true;
-        _settings.Metrics.ProtocolError();
         var error = ProtocolError.FromStatus(failure, _echoer.Framing, _echoer.MaxFrame, declared);
-        if (_settings.Warnings.ShouldLog(WarningCause.ProtocolError, out var suppressed))
-        {
-            EventLoopLog.ProtocolError(_settings.Logger, PeerAddress.Of(c.Fd), error.Describe(), suppressed);
-        }
+        _settings.Events.ProtocolError(PeerOf(c.Fd), error);
 
         if (_echoer.Framing != FramingKind.Line)
         {
@@ -307,16 +305,37 @@ internal sealed unsafe partial class EventLoopThread
         }
     }
 
+    /// <summary>recv or send failed: a reset (what peers do, not the server's error) or, for any other errno, a failure; counted and logged like every model.</summary>
     private void PeerGone(Connection c, string what, int errno)
     {
-        // Resets and broken pipes are what peers do; they are not the server's errors.
-        if (_settings.Logger.IsEnabled(LogLevel.Debug))
+        if (IsReset(errno))
         {
-            EventLoopLog.PeerGone(_settings.Logger, PeerAddress.Of(c.Fd), what, errno);
+            if (_settings.Logger.IsEnabled(LogLevel.Debug))
+            {
+                _settings.Events.Report(ConnectionEvent.Reset, PeerOf(c.Fd), $"{what}: {ErrnoText(errno)}");
+            }
+            else
+            {
+                _settings.Events.Report(ConnectionEvent.Reset);
+            }
+        }
+        else
+        {
+            _settings.Events.Report(ConnectionEvent.Failed, PeerOf(c.Fd), new IOException($"{what}: {ErrnoText(errno)}"));
         }
 
         Close(c);
     }
+
+    /// <summary>
+    /// The errnos behind <see cref="SocketErrors.IsConnectionReset"/> (ECONNRESET, ECONNABORTED, EPIPE/ESHUTDOWN,
+    /// ENETRESET, ENOTCONN, EHOSTUNREACH, ENETUNREACH), so a reset is counted as in the socket models.
+    /// </summary>
+    private static bool IsReset(int errno) => errno is
+        Errno.ECONNRESET or Errno.ECONNABORTED or Errno.EPIPE or 108 or 102 or 107 or 113 or 101;
+
+    /// <summary>The peer of a raw socket as an endpoint, for the event log (rare paths only: it allocates).</summary>
+    private static IPEndPoint? PeerOf(int fd) => IPEndPoint.TryParse(PeerAddress.Of(fd), out var peer) ? peer : null;
 
     /// <summary>Everything owed was sent: FIN, then close.</summary>
     private void FinishClose(Connection c)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using EchoServers.Linux;
-using Microsoft.Extensions.Logging;
+using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 
@@ -115,10 +114,8 @@ internal sealed partial class EventLoopThread
             var slowFrame = _settings.FrameTicks > 0 && c.FrameStartedAt != 0 && _now - c.FrameStartedAt >= _settings.FrameTicks;
             if (idle || slowFrame)
             {
-                if (_settings.Logger.IsEnabled(LogLevel.Debug))
-                {
-                    EventLoopLog.IdleClosed(_settings.Logger, PeerAddress.Of(c.Fd), (_now - c.LastActivity) * 1000 / Stopwatch.Frequency);
-                }
+                // Counted like the session's idle and frame timeouts in the other models.
+                _settings.Events.Report(ConnectionEvent.IdleTimeout);
 
                 // A silent peer that does not even take its replies is reset; otherwise it gets a FIN.
                 if (c.HasPendingOutput)
@@ -175,12 +172,14 @@ internal sealed partial class EventLoopThread
         }
     }
 
+    /// <summary>Stop: resets whoever did not close within the drain timeout and its grace; counted like every model.</summary>
     private void AbortAll()
     {
         for (var i = 0; i < _slotCount; i++)
         {
             if (_slots[i] is { IsOpen: true } c)
             {
+                _settings.Events.Report(ConnectionEvent.AbortedOnStop);
                 Abort(c);
             }
         }

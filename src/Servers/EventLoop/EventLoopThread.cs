@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
+using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 
@@ -224,7 +225,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         catch (Exception ex)
         {
             // A bug must cost one connection, not the loop and everyone on it.
-            EventLoopLog.ConnectionFailed(_settings.Logger, _index, ex);
+            _settings.Events.Report(ConnectionEvent.Failed, c.IsOpen ? PeerOf(c.Fd) : null, ex);
             if (c.IsOpen)
             {
                 Abort(c);

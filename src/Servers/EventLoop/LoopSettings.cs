@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using EchoServers.Protocol.Framing;
-using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Work;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;
 
-/// <summary>What every loop of one server shares: options turned into ready-to-use values, metrics, limits, logging.</summary>
+/// <summary>
+/// What every loop of one server shares: options turned into ready-to-use values, and the hosting layer every model
+/// uses (<see cref="ServerContext"/>: the limiter, the connection event log and its counters, the refusal line).
+/// </summary>
 internal sealed class LoopSettings
 {
     /// <summary>One read takes at most this much, like the C reference's buffer.</summary>
@@ -19,13 +21,16 @@ internal sealed class LoopSettings
     /// <summary>Accepts per listener readiness event, so a connect storm cannot starve served connections.</summary>
     public const int AcceptBatch = 64;
 
-    public LoopSettings(ServerOptions options, EchoMetrics metrics, ILogger logger)
+    public LoopSettings(ServerContext context)
     {
+        var options = context.Options;
         Options = options;
-        Metrics = metrics;
-        Logger = logger;
+        Context = context;
+        Metrics = context.Metrics;
+        Logger = context.Logger;
+        Events = context.Events;
+        Limit = context.Limiter;
         Echoer = new InPlaceEchoer(options.Protocol);
-        Limit = new ConnectionLimit(options.MaxConnections);
         Framing = options.Protocol.Framing;
 
         // Holds a partial frame of up to max-frame + prefix/terminator plus room to read the rest of it, and
@@ -37,7 +42,7 @@ internal sealed class LoopSettings
         FrameTicks = ToTicks(options.Protocol.FrameTimeout);
         var shortest = IdleTicks == 0 ? FrameTicks : FrameTicks == 0 ? IdleTicks : Math.Min(IdleTicks, FrameTicks);
         ScanTicks = shortest > 0 ? Math.Clamp(shortest / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
-        RejectLine = ErrorLine.For($"too many connections (max {options.MaxConnections})");
+        RejectLine = context.RefusalLine;
     }
 
     /// <summary>After a protocol error the write side is shut and input discarded for this long, so the error line is not lost to a reset.</summary>
@@ -51,15 +56,18 @@ internal sealed class LoopSettings
 
     public ServerOptions Options { get; }
 
+    public ServerContext Context { get; }
+
     public EchoMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 
+    /// <summary>Resets, idle closes, refusals, protocol errors, failures: counted and logged like every other model.</summary>
+    public ConnectionEventLog Events { get; }
+
     public InPlaceEchoer Echoer { get; }
 
-    public ConnectionLimit Limit { get; }
-
-    public WarningLimiter Warnings { get; } = new();
+    public ConnectionLimiter Limit { get; }
 
     public FramingKind Framing { get; }
 
@@ -78,6 +86,7 @@ internal sealed class LoopSettings
 
     public long ScanTicks { get; }
 
+    /// <summary>The <c>--max-connections</c> refusal line, the same bytes as every model's (built once).</summary>
     public byte[] RejectLine { get; }
 
     public static long ToTicks(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * Stopwatch.Frequency);

@@ -24,6 +24,6 @@ public enum ConnectionEvent
     /// <summary>accept() failed (e.g. EMFILE: out of file descriptors); the listener keeps going after a short pause.</summary>
     AcceptFailed,
 
-    /// <summary>Ended by an unexpected error (logged at Warning, without the stack trace at Information).</summary>
+    /// <summary>Ended by an unexpected error (the first of an interval logged at Warning with its exception, the rest counted).</summary>
     Failed,
 }

@@ -11,14 +11,18 @@ namespace EchoServers.Servers.Hosting;
 public static class ConnectionRefuser
 {
     /// <summary>Sends the reason (line framing), closes <paramref name="socket"/>, and never throws.</summary>
-    public static void Refuse(Socket socket, FramingKind framing, string reason)
+    public static void Refuse(Socket socket, FramingKind framing, string reason) =>
+        Refuse(socket, framing, framing == FramingKind.Line ? ErrorLine.For(reason) : []);
+
+    /// <summary>Sends <paramref name="errorLine"/> (an <see cref="ErrorLine"/>, line framing only), closes <paramref name="socket"/>, and never throws.</summary>
+    public static void Refuse(Socket socket, FramingKind framing, byte[] errorLine)
     {
         try
         {
             if (framing == FramingKind.Line)
             {
                 // A fresh socket's send buffer is empty, so this small send completes without waiting on the peer.
-                socket.Send(ErrorLine.For(reason));
+                socket.Send(errorLine);
             }
 
             socket.Shutdown(SocketShutdown.Send);

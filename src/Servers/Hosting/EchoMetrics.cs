@@ -19,6 +19,9 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private readonly Counter<long> _bytesOut;
     private readonly Counter<long> _messages;
     private readonly Counter<long> _protocolErrors;
+    private readonly Counter<long> _resets;
+    private readonly Counter<long> _idleCloses;
+    private readonly Counter<long> _failures;
     private long _activeCount;
     private long _acceptedCount;
     private long _rejectedCount;
@@ -26,6 +29,9 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private long _bytesOutCount;
     private long _messagesCount;
     private long _protocolErrorsCount;
+    private long _resetsCount;
+    private long _idleClosesCount;
+    private long _failuresCount;
 
     /// <summary>Creates the meter and its instruments.</summary>
     public EchoMetrics()
@@ -38,6 +44,9 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         _bytesOut = _meter.CreateCounter<long>("echo.bytes.out", "By", "Bytes sent");
         _messages = _meter.CreateCounter<long>("echo.messages", "{message}", "Messages echoed");
         _protocolErrors = _meter.CreateCounter<long>("echo.protocol.errors", "{error}", "Connections closed for protocol errors");
+        _resets = _meter.CreateCounter<long>("echo.connections.resets", "{connection}", "Connections reset by the peer (or broken)");
+        _idleCloses = _meter.CreateCounter<long>("echo.connections.idle_closes", "{connection}", "Connections closed after the idle or frame timeout");
+        _failures = _meter.CreateCounter<long>("echo.connections.failed", "{connection}", "Connections ended by an unexpected error");
     }
 
     /// <summary>Connections being served now.</summary>
@@ -51,7 +60,10 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         Volatile.Read(ref _messagesCount),
         Volatile.Read(ref _bytesInCount),
         Volatile.Read(ref _bytesOutCount),
-        Volatile.Read(ref _protocolErrorsCount));
+        Volatile.Read(ref _protocolErrorsCount),
+        Volatile.Read(ref _resetsCount),
+        Volatile.Read(ref _idleClosesCount),
+        Volatile.Read(ref _failuresCount));
 
     /// <summary>A connection was accepted and is now served.</summary>
     public void ConnectionOpened()
@@ -76,6 +88,27 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     {
         Interlocked.Increment(ref _protocolErrorsCount);
         _protocolErrors.Add(1);
+    }
+
+    /// <summary>The peer reset a connection or it broke.</summary>
+    public void ConnectionReset()
+    {
+        Interlocked.Increment(ref _resetsCount);
+        _resets.Add(1);
+    }
+
+    /// <summary>A connection was closed after the idle (or frame) timeout.</summary>
+    public void IdleClosed()
+    {
+        Interlocked.Increment(ref _idleClosesCount);
+        _idleCloses.Add(1);
+    }
+
+    /// <summary>A connection was ended by an unexpected error.</summary>
+    public void ConnectionFailed()
+    {
+        Interlocked.Increment(ref _failuresCount);
+        _failures.Add(1);
     }
 
     /// <inheritdoc/>

@@ -8,4 +8,7 @@ public readonly record struct MetricsSnapshot(
     long Messages,
     long BytesIn,
     long BytesOut,
-    long ProtocolErrors);
+    long ProtocolErrors,
+    long Resets = 0,
+    long IdleCloses = 0,
+    long Failures = 0);

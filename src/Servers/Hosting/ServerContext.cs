@@ -1,4 +1,5 @@
 using EchoServers.Protocol;
+using EchoServers.Protocol.Session;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting;
@@ -13,7 +14,8 @@ internal sealed class ServerContext : IDisposable
         LoggerFactory = loggerFactory;
         Logger = loggerFactory.CreateLogger(category);
         Limiter = new ConnectionLimiter(options.MaxConnections);
-        Events = new ConnectionEventLog(loggerFactory.CreateLogger("EchoServers.Connections"), options.StatsInterval);
+        Events = new ConnectionEventLog(loggerFactory.CreateLogger("EchoServers.Connections"), options.StatsInterval, metrics);
+        RefusalLine = ErrorLine.For(ConnectionRefuser.TooManyConnections(options.MaxConnections));
     }
 
     public ServerOptions Options { get; }
@@ -28,7 +30,14 @@ internal sealed class ServerContext : IDisposable
 
     public ConnectionLimiter Limiter { get; }
 
+    /// <summary>Counts and logs every per-connection event (resets, idle closes, refusals, protocol errors, failures).</summary>
     public ConnectionEventLog Events { get; }
+
+    /// <summary>The <c>--max-connections</c> refusal in bytes (<c>ERROR: server full: …</c>), built once.</summary>
+    public byte[] RefusalLine { get; }
+
+    /// <summary>Test hooks (fault injection); null in production.</summary>
+    public ServerTestHooks? Hooks => Options.TestHooks;
 
     /// <summary>After the drain timeout, how long connections asked to close may take before they are aborted.</summary>
     public static TimeSpan CloseGrace { get; } = TimeSpan.FromSeconds(1);

@@ -39,6 +39,9 @@ public sealed record ServerOptions
     /// <summary>Period of the one-line stats log; zero disables it. Default 10 s.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Fault injection for tests; never set by the host.</summary>
+    internal ServerTestHooks? TestHooks { get; init; }
+
     /// <summary>Endpoint to bind.</summary>
     public IPEndPoint EndPoint => new(Host, Port);
 }

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace EchoServers.Servers.Hosting;
 
 /// <summary>
-/// The periodic one-line stats log: active, accepted, rejected, msgs/s, bytes in/out, protocol errors, and the bytes the
-/// whole process allocated per message echoed in the interval with the gen0 collections (the steady-state allocation
-/// check of docs/performance.md: zero for the event loop, near zero for the pipe models).
+/// The periodic one-line stats log: active, accepted, rejected, msgs/s, bytes in/out, protocol errors, resets, idle
+/// closes, and the bytes the whole process allocated per message echoed in the interval with the gen0 collections
+/// (the steady-state allocation check of docs/performance.md: zero for the event loop, near zero for the pipe models).
 /// </summary>
 public sealed partial class StatsReporter : IDisposable
 {
@@ -67,6 +67,8 @@ public sealed partial class StatsReporter : IDisposable
                 bytesIn,
                 bytesOut,
                 now.ProtocolErrors,
+                now.Resets,
+                now.IdleCloses,
                 allocatedPerMessage,
                 gen0 - _lastGen0);
             _last = now;
@@ -86,6 +88,6 @@ public sealed partial class StatsReporter : IDisposable
         _ => $"{perSecond:0} B/s",
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, allocated {AllocatedPerMessage:0.00} B/msg, gen0 GCs {Gen0Collections}")]
-    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, double allocatedPerMessage, int gen0Collections);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, allocated {AllocatedPerMessage:0.00} B/msg, gen0 GCs {Gen0Collections}")]
+    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, double allocatedPerMessage, int gen0Collections);
 }

@@ -14,18 +14,20 @@ namespace EchoServers.Servers.Kestrel;
 /// </summary>
 internal sealed class EchoConnectionHandler(KestrelEchoState state) : ConnectionHandler
 {
+    private static readonly byte[] StoppingLine = ErrorLine.For("server stopping");
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var context = state.Context;
         if (state.Stopping)
         {
-            await RefuseAsync(connection, "server stopping", ConnectionEvent.RefusedStopping);
+            await RefuseAsync(connection, StoppingLine, ConnectionEvent.RefusedStopping);
             return;
         }
 
         if (!context.Limiter.TryAcquire())
         {
-            await RefuseAsync(connection, ConnectionRefuser.TooManyConnections(context.Limiter.Max), ConnectionEvent.RefusedLimit);
+            await RefuseAsync(connection, context.RefusalLine, ConnectionEvent.RefusedLimit);
             return;
         }
 
@@ -44,7 +46,6 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
                     break;
                 case SessionEndReason.ProtocolError:
                     context.Events.ProtocolError(connection.RemoteEndPoint, result.Error!.Value);
-                    context.Metrics.ProtocolError();
                     break;
             }
         }
@@ -73,16 +74,15 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         }
     }
 
-    private async Task RefuseAsync(ConnectionContext connection, string reason, ConnectionEvent cause)
+    private async Task RefuseAsync(ConnectionContext connection, byte[] errorLine, ConnectionEvent cause)
     {
         var context = state.Context;
-        context.Metrics.ConnectionRejected();
         context.Events.Report(cause);
         if (context.Protocol.Framing == FramingKind.Line)
         {
             try
             {
-                await connection.Transport.Output.WriteAsync(ErrorLine.For(reason));
+                await connection.Transport.Output.WriteAsync(errorLine);
             }
             catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or SocketException)
             {
