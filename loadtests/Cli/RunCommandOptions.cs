@@ -47,6 +47,16 @@ internal sealed class RunCommandOptions
         _hdr, _report, _plain, _quiet,
     ];
 
+    /// <summary>
+    /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
+    /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
+    /// </summary>
+    public IEnumerable<Option> SharedWithSweep =>
+    [
+        _target, _connections, _size, _warmup, _arrival, _framing, _expect, _timeout, _drainTimeout, _connectRate, _connectTimeout,
+        _threads, _maxInFlight, _spin, _seed, _allowPrivate, _plain, _quiet,
+    ];
+
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
         bound = null!;
