@@ -37,6 +37,7 @@ public static class BenchMarkdownReport
             : $"{s.ConnectionsServedMin:#,0}/{s.ConnectionsRequested:#,0}{(s.ConnectionsFailedMax > 0 ? $", {s.ConnectionsFailedMax:#,0} failed" : string.Empty)}, {s.Errors:#,0} errors{(s.Mismatches > 0 ? $" ({s.Mismatches:#,0} mismatch)" : string.Empty)}{(s.Valid ? string.Empty : ", invalid")}"));
         md.AppendLine().AppendLine("## Memory").AppendLine();
         md.Append(Memory(r));
+        md.Append(SweepReport.BenchSection(r.Sweeps));
         if (r.Notes.Count > 0)
         {
             md.AppendLine().AppendLine("## Notes").AppendLine();

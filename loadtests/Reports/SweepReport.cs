@@ -75,6 +75,33 @@ public static class SweepReport
         return md.ToString();
     }
 
+    /// <summary>The bench report's sweep section: each row's capacity, then its steps (nothing without sweeps).</summary>
+    public static string BenchSection(IReadOnlyList<SweepResult> sweeps)
+    {
+        if (sweeps.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var md = new StringBuilder();
+        md.AppendLine().AppendLine("## Capacity sweep").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"The highest open-model rate that met `{sweeps[0].Objective}` (achieved ≥ 99 % of the target, no errors), {sweeps[0].StepDurationSeconds:0.#} s per step after {sweeps[0].WarmupSeconds:0.#} s; ≥ marks a lower bound (the generator or --max-rate ended the sweep, not the server). The chart (HTML) puts every row's p99 against its achieved rate.").AppendLine();
+        md.AppendLine("| row | capacity msgs/s | ended by | steps | conclusion |").AppendLine("|---|---|---|---|---|");
+        foreach (var s in sweeps)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {s.Name} | {(s.Capacity is { } c ? (s.CapacityIsLowerBound ? "≥ " : string.Empty) + Format.Rate(c) : "none")} | {s.Limit} | {s.Steps.Count} | {s.Conclusion.Replace("|", "/", StringComparison.Ordinal)} |");
+        }
+
+        foreach (var s in sweeps)
+        {
+            md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"### Sweep steps: {s.Name}").AppendLine();
+            md.Append(StepTable(s.Steps));
+        }
+
+        return md.ToString();
+    }
+
     /// <summary>One self-contained page: the Markdown's content and the latency-vs-throughput chart.</summary>
     public static string Html(SweepResult r)
     {
