@@ -40,8 +40,8 @@ public sealed class CompareCommandTests : IDisposable
         return string.Create(CultureInfo.InvariantCulture,
             $$"""
             {"connections":{"requested":50,"established":50,"failed":0,"served":50},"messages":{{rate * 5}},"messagesPerSecond":{{rate}},
-             "latencyUs":{"p50":{{p99 / 2}},"p90":{{p99 / 2}},"p99":{{p99}},"p999":{{p99 * 2}},"p9999":{{p99 * 3}},"max":{{p99 * 4}},"mean":{{p99 / 2}}},
-             "errors":{"total":{{errors}}},"valid":true,"generator":{"cpuUsPerMessage":5.5},"perSecond":[{{seconds}}]}
+             "latencyUs":{"p50":{{p99 / 2}},"p90":{{p99 / 2}},"p99":{{p99}},"p999":{{p99 * 2}},"p9999":{{p99 * 3}},"max":{{p99 * 4}},"mean":{{p99 / 2}} },
+             "errors":{"total":{{errors}} },"valid":true,"generator":{"cpuUsPerMessage":5.5},"perSecond":[{{seconds}}] }
             """);
     }
 
@@ -54,7 +54,7 @@ public sealed class CompareCommandTests : IDisposable
             for (var pass = 0; pass < rates.Length; pass++)
             {
                 runs.Add(string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"pass":{{pass + 1}},"cell":"c50","model":"{{model}}","messagesPerSecond":{{rates[pass]}},"serverCpuUsPerMessage":{{1e6 / rates[pass]}},"result":{"latencyUs":{"p50":400,"p99":900,"p999":2000},"errors":{"total":0},"generator":{"cpuUsPerMessage":6}}}"""));
+                    $$"""{"pass":{{pass + 1}},"cell":"c50","model":"{{model}}","messagesPerSecond":{{rates[pass]}},"serverCpuUsPerMessage":{{1e6 / rates[pass]}},"result":{"latencyUs":{"p50":400,"p99":900,"p999":2000},"errors":{"total":0},"generator":{"cpuUsPerMessage":6} } }"""));
             }
         }
 
