@@ -20,18 +20,22 @@ public sealed class SweepCommandTests
         {
             var json = Path.Combine(directory, "sweep.json");
 
-            // 2.5 s per step (warm-up included): 2 % over capacity queues ~100 messages = 50 ms by the end, well past
-            // the objective, while timer jitter under capacity stays far below it.
+            // 4 s per step (warm-up included): 5 % over capacity queues 5 % × 4 s = 200 ms of replies by the end, past
+            // the objective, while the stalls of a busy shared machine (tens of ms) stay under it below capacity.
             var exit = await MainAsync(TimeSpan.FromMinutes(3), "sweep", "--target", server.EndPoint.ToString(), "-c", "4", "--threads", "1",
-                "--objective", "p99<30ms", "--start-rate", "500", "--step-duration", "2s", "--warmup", "500ms", "--drain-timeout", "3s",
+                "--objective", "p99<150ms", "--start-rate", "500", "--step-duration", "3s", "--warmup", "1s", "--drain-timeout", "3s",
                 "--quiet", "--json", json, "--report", Path.Combine(directory, "report"));
 
             Assert.Equal(0, exit);
-            using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));
+            var text = await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken);
+            using var document = JsonDocument.Parse(text);
             var root = document.RootElement;
+            var found = root.GetProperty("capacity").GetDouble();
+
+            // The whole sweep in the message: a failure on a busy machine then says which step went wrong and why.
+            Assert.True(found >= capacity * 0.9 && found <= capacity * 1.1, $"capacity {found}, expected {capacity} ± 10 %: {text}");
             Assert.Equal("Server", root.GetProperty("limit").GetString());
             Assert.False(root.GetProperty("capacityIsLowerBound").GetBoolean());
-            Assert.InRange(root.GetProperty("capacity").GetDouble(), capacity * 0.9, capacity * 1.1);
             var steps = root.GetProperty("steps").EnumerateArray().ToArray();
             Assert.Contains(steps, s => s.GetProperty("phase").GetString() == "bisect");
             foreach (var step in steps)
