@@ -10,12 +10,12 @@ public sealed record Comparison(ComparedReport Base, ComparedReport New, double 
     {
         var rows = new List<ComparisonRow>();
         var newEntries = newReport.Entries.ToDictionary(e => e.Name, e => e.Values);
-        var unmatched = new List<string>();
+        var onlyBase = new List<string>();
         foreach (var (name, baseValues) in baseReport.Entries)
         {
             if (!newEntries.TryGetValue(name, out var newValues))
             {
-                unmatched.Add($"{name}: only in the base report");
+                onlyBase.Add(name);
                 continue;
             }
 
@@ -32,7 +32,18 @@ public sealed record Comparison(ComparedReport Base, ComparedReport New, double 
             }
         }
 
-        unmatched.AddRange(newReport.Entries.Where(e => baseReport.Entries.All(b => b.Name != e.Name)).Select(e => $"{e.Name}: only in the new report"));
+        var onlyNew = newReport.Entries.Where(e => baseReport.Entries.All(b => b.Name != e.Name)).Select(e => e.Name).ToArray();
+        List<string> unmatched = [];
+        if (onlyBase.Count > 0)
+        {
+            unmatched.Add($"only in the base report: {string.Join(", ", onlyBase)}");
+        }
+
+        if (onlyNew.Length > 0)
+        {
+            unmatched.Add($"only in the new report: {string.Join(", ", onlyNew)}");
+        }
+
         return new Comparison(baseReport, newReport, threshold, rows, unmatched);
     }
 

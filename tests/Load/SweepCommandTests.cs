@@ -34,8 +34,10 @@ public sealed class SweepCommandTests
 
             // The whole sweep in the message: a failure on a busy machine then says which step went wrong and why.
             Assert.True(found >= capacity * 0.9 && found <= capacity * 1.1, $"capacity {found}, expected {capacity} ± 10 %: {text}");
-            Assert.Equal("Server", root.GetProperty("limit").GetString());
-            Assert.False(root.GetProperty("capacityIsLowerBound").GetBoolean());
+
+            // Ended by the server's queue; on a machine so busy that the generator's sends were late near the
+            // capacity, the sweep says so (Generator) instead — either way not by --max-rate or the step budget.
+            Assert.True(root.GetProperty("limit").GetString() is "Server" or "Generator", text);
             var steps = root.GetProperty("steps").EnumerateArray().ToArray();
             Assert.Contains(steps, s => s.GetProperty("phase").GetString() == "bisect");
             foreach (var step in steps)

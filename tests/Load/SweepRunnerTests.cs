@@ -106,8 +106,12 @@ public sealed class SweepRunnerTests
         Assert.Null(server.GeneratorLimit);
         Assert.Contains(server.Failures, f => f.StartsWith("p99<1ms failed", StringComparison.Ordinal));
 
-        var cpu = SweepJudge.Judge(Result(p99: 5000, serviceP99: 4900, lateness: 50, cpuPercentOfCores: 96), settings);
+        var cpu = SweepJudge.Judge(Result(p99: 5000, serviceP99: 2500, lateness: 2500, cpuPercentOfCores: 96), settings);
         Assert.Contains("CPU", cpu.GeneratorLimit, StringComparison.Ordinal);
+
+        // Busy but punctual: the generator kept up, the server's time is what failed.
+        var busy = SweepJudge.Judge(Result(p99: 5000, serviceP99: 4900, lateness: 50, cpuPercentOfCores: 96), settings);
+        Assert.Null(busy.GeneratorLimit);
 
         var late = SweepJudge.Judge(Result(p99: 5000, serviceP99: 300, lateness: 4700, cpuPercentOfCores: 30), settings);
         Assert.Contains("late", late.GeneratorLimit, StringComparison.Ordinal);
