@@ -14,8 +14,8 @@ namespace EchoServers.Load.Sweep;
 /// <param name="onStep">Called after each step (progress).</param>
 public sealed class SweepRunner(SweepSettings settings, Func<double, CancellationToken, Task<SweepStep>> runStep, Action<SweepStep>? onStep = null)
 {
-    /// <summary>Going down from a failing start rate stops here (msgs/s).</summary>
-    private const double MinRate = 0.01;
+    /// <summary>Going down from a failing start rate stops at start ÷ this: lower, the objective is out of reach anyway.</summary>
+    private const double MaxDescent = 64;
 
     private readonly List<SweepStep> _steps = [];
 
@@ -74,7 +74,7 @@ public sealed class SweepRunner(SweepSettings settings, Func<double, Cancellatio
 
                 // Even the start rate failed: go down until a rate passes, so there is something to bisect.
                 rate /= settings.Factor;
-                if (rate < MinRate)
+                if (rate < settings.StartRate / MaxDescent * 0.999)
                 {
                     limit = SweepLimit.Server;
                     break;
