@@ -16,6 +16,8 @@ internal static class Program
         {
             RunCommand.Create(),
             BenchCommand.Create(),
+            SweepCommand.Create(),
+            CompareCommand.Create(),
         };
 
         var parse = root.Parse(args);

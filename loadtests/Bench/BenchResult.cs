@@ -36,6 +36,9 @@ public sealed record BenchResult
     /// <summary>Whether Ctrl+C ended it early.</summary>
     public bool Interrupted { get; init; }
 
+    /// <summary><c>--sweep</c>: one capacity sweep per row (empty without it).</summary>
+    public IReadOnlyList<Sweep.SweepResult> Sweeps { get; init; } = [];
+
     /// <summary>Things the reader must know (pool serves only its workers, generator saturated, …).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 

@@ -36,6 +36,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
 
         var servers = new BenchServers(settings, serverCommand, serverCpu, progress);
         var runs = new List<BenchRun>();
+        IReadOnlyList<Sweep.SweepResult> sweeps = [];
         IReadOnlyList<BenchServer> serverRecords;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -73,6 +74,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 var left = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (i + 1) * (plan.Count - i - 1));
                 await progress.WriteLineAsync($"[{i + 1,4}/{plan.Count} {(int)left.TotalMinutes,2}m{left.Seconds:00}s left] pass {step.Pass} {step.Cell.Name,-9} {step.Model.Label,-14} {Describe(run, runs)}");
             }
+
+            if (settings.Sweep is { } sweep && !cancellationToken.IsCancellationRequested)
+            {
+                sweeps = await BenchSweeps.RunAsync(settings, sweep, servers, generatorCpu is not null, progress, cancellationToken);
+            }
         }
         finally
         {
@@ -99,6 +105,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             Servers = serverRecords,
             Runs = runs,
             Summaries = summaries,
+            Sweeps = sweeps,
             Interrupted = cancellationToken.IsCancellationRequested,
             Notes = notes,
         };

@@ -42,6 +42,9 @@ public sealed record BenchSettings
     /// <summary>Longest wait for a server to say it is listening (or the reference to accept).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary><c>--sweep</c>: a capacity sweep per row after the cells; null = none.</summary>
+    public Sweep.SweepSettings? Sweep { get; init; }
+
     /// <summary>The command line as given, for the report.</summary>
     public string CommandLineText { get; init; } = string.Empty;
 

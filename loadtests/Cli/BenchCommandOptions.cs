@@ -20,14 +20,19 @@ internal sealed class BenchCommandOptions
     private readonly Option<string?> _serverCmd = new("--server-cmd") { Description = "Command that starts echo-server (model options are appended), e.g. \"dotnet path/echo-server.dll\" [default: the echo-server built next to echo-load]" };
     private readonly Option<bool> _noPin = new("--no-pin") { Description = "Do not pin servers and generator to separate CPUs" };
 
-    public IEnumerable<Option> All => [_models, _cells, _reference, _passes, _duration, _warmup, _jitWarmup, _out, _quick, _serverCmd, _noPin];
+    private readonly Option<bool> _sweep = new("--sweep") { Description = "Also sweep each row's capacity under --objective (one sweep per row, in turn) and draw every row on one latency-vs-throughput chart; without --cells, only the sweeps run" };
+    private readonly Option<string[]> _objective = new("--objective") { Description = "The sweep's objective, --assert vocabulary, repeatable [default: p99<1ms]", Arity = ArgumentArity.ZeroOrMore };
+    private readonly Option<string> _sweepStart = new("--sweep-start-rate") { Description = "The sweep's first rate, msgs/s", DefaultValueFactory = _ => "1000" };
+    private readonly Option<string> _stepDuration = new("--step-duration") { Description = $"Measured time of each sweep step (after --warmup) [default: {SweepCommandOptions.DefaultStepDuration}: see sweep --help]", DefaultValueFactory = _ => SweepCommandOptions.DefaultStepDuration };
+
+    public IEnumerable<Option> All => [_models, _cells, _reference, _passes, _duration, _warmup, _jitWarmup, _out, _quick, _serverCmd, _noPin, _sweep, _objective, _sweepStart, _stepDuration];
 
     public bool TryBind(ParseResult parse, DateTime nowUtc, out BenchSettings settings, out string error)
     {
         settings = null!;
         var quick = parse.GetValue(_quick);
         if (!BenchModel.TryParseList(parse.GetValue(_models) ?? (quick ? BenchModel.QuickList : BenchModel.DefaultList), out var models, out error)
-            || !BenchCells.TryParse(parse.GetValue(_cells) ?? (quick ? string.Join(',', BenchCells.QuickNames) : string.Join(',', BenchCells.All.Select(c => c.Name))), out var cells, out error)
+            || !TryCells(parse, quick, out var cells, out error)
             || !TryDuration(parse.GetValue(_duration) ?? (quick ? "2s" : "3s"), "--duration", positive: true, out var duration, out error)
             || !TryDuration(parse.GetValue(_warmup) ?? (quick ? "500ms" : "1s"), "--warmup", positive: false, out var warmup, out error)
             || !TryDuration(parse.GetValue(_jitWarmup) ?? (quick ? "2s" : "5s"), "--jit-warmup", positive: false, out var jitWarmup, out error))
@@ -60,6 +65,35 @@ internal sealed class BenchCommandOptions
             }
         }
 
+        Sweep.SweepSettings? sweep = null;
+        if (parse.GetValue(_sweep))
+        {
+            var objective = new List<Assertions.Assertion>();
+            foreach (var text in parse.GetValue(_objective) is { Length: > 0 } given ? given : ["p99<1ms"])
+            {
+                if (!Assertions.AssertionParser.TryParse(text, out var assertion, out error))
+                {
+                    error = error.Replace("--assert", "--objective", StringComparison.Ordinal);
+                    return false;
+                }
+
+                objective.Add(assertion);
+            }
+
+            if (!TryDuration(parse.GetValue(_stepDuration)!, "--step-duration", positive: true, out var stepDuration, out error))
+            {
+                return false;
+            }
+
+            if (!double.TryParse(parse.GetValue(_sweepStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var start) || start <= 0)
+            {
+                error = $"--sweep-start-rate '{parse.GetValue(_sweepStart)}' is not a positive number of msgs/s";
+                return false;
+            }
+
+            sweep = new Sweep.SweepSettings { Objective = objective, StartRate = start, StepDuration = stepDuration, Warmup = warmup };
+        }
+
         settings = new BenchSettings
         {
             Models = models,
@@ -73,8 +107,22 @@ internal sealed class BenchCommandOptions
             Quick = quick,
             ServerCommand = serverCommand,
             Pin = !parse.GetValue(_noPin),
+            Sweep = sweep,
         };
         return true;
+    }
+
+    /// <summary>--cells, or its default: every cell (--quick: two), none when --sweep runs alone.</summary>
+    private bool TryCells(ParseResult parse, bool quick, out IReadOnlyList<BenchCell> cells, out string error)
+    {
+        if (parse.GetValue(_cells) is null && parse.GetValue(_sweep) && !quick)
+        {
+            cells = [];
+            error = string.Empty;
+            return true;
+        }
+
+        return BenchCells.TryParse(parse.GetValue(_cells) ?? (quick ? string.Join(',', BenchCells.QuickNames) : string.Join(',', BenchCells.All.Select(c => c.Name))), out cells, out error);
     }
 
     private static bool TryDuration(string text, string name, bool positive, out TimeSpan value, out string error)

@@ -49,6 +49,17 @@ internal sealed class RunCommandOptions
         _hdr, _report, _plain, _quiet,
     ];
 
+    /// <summary>
+    /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
+    /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
+    /// <c>-p</c> and <c>-d</c> come along hidden only so <see cref="TryBind"/> sees their defaults; the sweep replaces both.
+    /// </summary>
+    public IEnumerable<Option> SharedWithSweep =>
+    [
+        Hide(_pipeline), Hide(_duration), _target, _connections, _size, _warmup, _arrival, _framing, _expect, _timeout, _drainTimeout, _connectRate, _connectTimeout,
+        _threads, _maxInFlight, _spin, _seed, _allowPrivate, _plain, _quiet,
+    ];
+
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
         bound = null!;
@@ -194,6 +205,12 @@ internal sealed class RunCommandOptions
         bound = new BoundRunOptions(load, assertions, parse.GetValue(_json), parse.GetValue(_csv), parse.GetValue(_hdr),
             parse.GetValue(_report), parse.GetValue(_plain), parse.GetValue(_quiet));
         return true;
+    }
+
+    private static Option Hide(Option option)
+    {
+        option.Hidden = true;
+        return option;
     }
 
     private static bool TryPositive(int value, string name, out string error)

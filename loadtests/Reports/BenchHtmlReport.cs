@@ -20,6 +20,11 @@ public static class BenchHtmlReport
         html.AppendLine("<h1>echo-load bench</h1>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p><code>{WebUtility.HtmlEncode(r.CommandLine)}</code></p>");
         html.AppendLine(MarkdownTables.ToHtml(BenchMarkdownReport.Markdown(r)));
+        if (r.Sweeps.Count > 0)
+        {
+            html.AppendLine("<h2>Capacity sweep: latency vs throughput</h2>").AppendLine(SweepChart.Models(r.Sweeps));
+        }
+
         var colours = r.Models.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
         foreach (var cell in r.Cells)
         {

@@ -45,6 +45,7 @@ public static class BenchMarkdownReport
             : $"first reply p99 {Format.Us(s.FirstReplyP99Us.Value)} · {s.StarvedMax:#,0} starved · fairness {s.FairnessMin:0.###} (min share {s.MinShareMin:0.##})"));
         md.AppendLine().AppendLine("## Memory").AppendLine();
         md.Append(Memory(r));
+        md.Append(SweepReport.BenchSection(r.Sweeps));
         if (r.Notes.Count > 0)
         {
             md.AppendLine().AppendLine("## Notes").AppendLine();
