@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Load;
 
