@@ -53,12 +53,13 @@ internal sealed class RunCommandOptions
     /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
     /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
     /// <c>-p</c> and <c>-d</c> come along hidden only so <see cref="TryBind"/> sees their defaults; the sweep replaces both.
+    /// Computed from <see cref="All"/> minus <see cref="RunOnly"/>, so a new engine option reaches the sweep without
+    /// being listed twice (an option <see cref="TryBind"/> reads but the sweep lacks would bind as null).
     /// </summary>
     public IEnumerable<Option> SharedWithSweep =>
-    [
-        Hide(_pipeline), Hide(_duration), _target, _connections, _size, _warmup, _arrival, _framing, _expect, _timeout, _drainTimeout, _connectRate, _connectTimeout,
-        _threads, _maxInFlight, _spin, _seed, _allowPrivate, _plain, _quiet,
-    ];
+        All.Except(RunOnly).Select(option => option == _pipeline || option == _duration ? Hide(option) : option);
+
+    private IEnumerable<Option> RunOnly => [_rate, _load, _assert, _json, _csv, _hdr, _report];
 
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
