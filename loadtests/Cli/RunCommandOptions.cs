@@ -56,10 +56,11 @@ internal sealed class RunCommandOptions
     /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
     /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
     /// <c>-p</c> and <c>-d</c> come along hidden only so <see cref="TryBind"/> sees their defaults; the sweep replaces both.
+    /// The churn options come along hidden for the same reason: the sweep is open-model, where churn is refused.
     /// </summary>
     public IEnumerable<Option> SharedWithSweep =>
     [
-        Hide(_pipeline), Hide(_duration), _target, _connections, _size, _warmup, _arrival, _framing, _expect, _timeout, _drainTimeout, _connectRate, _connectTimeout,
+        Hide(_pipeline), Hide(_duration), Hide(_start), Hide(_firstReplyTimeout), Hide(_messagesPerConnection), Hide(_connectionLifetime), Hide(_reconnect), _target, _connections, _size, _warmup, _arrival, _framing, _expect, _timeout, _drainTimeout, _connectRate, _connectTimeout,
         _threads, _maxInFlight, _spin, _seed, _allowPrivate, _plain, _quiet,
     ];
 
