@@ -189,7 +189,6 @@ internal sealed unsafe partial class IoLoop
         }
 
         connection.Connecting = false;
-        connection.ConsecutiveFailures = 0;
         connection.EstablishedTs = now;
         ConnectLatency.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - connection.ConnectStartTs)));
         Counters.Connects++;

@@ -528,6 +528,10 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var sent = connection.SentOf(seq);
         connection.Complete(seq);
         Counters.Received++;
+
+        // A correct reply, not a completed TCP handshake, ends a run of failures: a server that accepts and then
+        // refuses (its ERROR: line) must see the back-off grow.
+        connection.ConsecutiveFailures = 0;
         if (connection.FirstReplyTs == 0)
         {
             connection.FirstReplyTs = now;
