@@ -68,6 +68,19 @@ public sealed class ChurnTests
     }
 
     [Fact]
+    public async Task The_back_off_grows_against_a_server_that_accepts_and_then_refuses()
+    {
+        await using var server = new LoopbackServer(ServerBehaviour.RefuseAll);
+        var result = await RunAsync(Options(server, 2) with { Reconnect = true });
+
+        // Each refusal follows a completed handshake, so only a correct reply may reset the back-off: 10, 20, 40 …
+        // 640 ms gives at most 8 tries per slot in 1.2 s; a back-off reset by the handshake would retry every 10 ms.
+        Assert.Equal(server.Refused, result.ConnectFailures.Refused);
+        Assert.InRange(result.ConnectFailures.Refused, 2 * 4, 2 * 9);
+        Assert.Equal(0, result.Connections.Served);
+    }
+
+    [Fact]
     public async Task One_message_per_connection_against_a_correct_server_makes_one_connect_per_verified_reply()
     {
         await using var server = new LoopbackServer(ServerBehaviour.Correct);

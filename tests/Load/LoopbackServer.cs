@@ -35,6 +35,9 @@ public enum ServerBehaviour
     /// echoes correctly on the rest. <see cref="LoopbackServer.Refused"/> counts the refusals.
     /// </summary>
     RefuseEveryOther,
+
+    /// <summary>Refuses every connection as <see cref="RefuseEveryOther"/> refuses half of them (a server that is full).</summary>
+    RefuseAll,
 }
 
 /// <summary>
@@ -100,7 +103,7 @@ public sealed class LoopbackServer : IAsyncDisposable
             }
 
             var accepted = Interlocked.Increment(ref _acceptedCount);
-            if (_behaviour == ServerBehaviour.RefuseEveryOther && accepted % 2 == 0)
+            if ((_behaviour == ServerBehaviour.RefuseEveryOther && accepted % 2 == 0) || _behaviour == ServerBehaviour.RefuseAll)
             {
                 Interlocked.Increment(ref _refused);
                 new Thread(() => Refuse(socket)) { IsBackground = true }.Start();
