@@ -9,7 +9,8 @@ namespace EchoServers.Load.Assertions;
 /// (p50, p90, p99, p99.9, p99.99, max, mean; <c>service-p99</c> etc. for service time) take a duration with its unit
 /// (<c>2ms</c>), and so do the same percentiles of each connection's time to first reply (<c>first_reply.p99</c>) and
 /// to established (<c>connect.p99</c>); counts (errors, mismatch, reset, eof, timeout, reorder, missing,
-/// connect-failures, served, established, starved) and rates (rate, achieved-rate in msgs/s; cpu-us-per-msg) take
+/// connect-failures, served, established, starved; churn: connects, reconnects, connect_failed, refused,
+/// connect_reset, connect_timeout, out_of_ports) and rates (rate, achieved-rate in msgs/s; connects_per_second; cpu-us-per-msg) take
 /// plain numbers, as do <c>fairness</c> (Jain's index) and <c>min_share</c>, <c>median_share</c>, <c>max_share</c>;
 /// <c>valid</c> alone asserts the run is valid.
 /// </summary>
@@ -48,6 +49,16 @@ public static class AssertionParser
         ["cpu-us-per-msg"] = r => r.Generator.CpuUsPerMessage,
         ["valid"] = r => r.Valid ? 1 : 0,
         ["starved"] = r => r.Starved,
+        ["connects"] = r => r.Connects,
+        ["connects_per_second"] = r => r.ConnectsPerSecond,
+        ["connects-per-second"] = r => r.ConnectsPerSecond,
+        ["connect-rate"] = r => r.ConnectsPerSecond,
+        ["reconnects"] = r => r.Reconnects,
+        ["connect_failed"] = r => r.ConnectFailures.Total,
+        ["refused"] = r => r.ConnectFailures.Refused,
+        ["connect_reset"] = r => r.ConnectFailures.Reset,
+        ["connect_timeout"] = r => r.ConnectFailures.Timeout,
+        ["out_of_ports"] = r => r.ConnectFailures.OutOfPorts,
         ["fairness"] = r => r.Fairness.Jain,
         ["jain"] = r => r.Fairness.Jain,
         ["min_share"] = r => r.Fairness.MinShare,
@@ -127,7 +138,7 @@ public static class AssertionParser
 
         if (!Plain.ContainsKey(metric))
         {
-            error = $"--assert '{text}': unknown metric '{metric}' (use p50, p90, p99, p99.9, p99.99, max, mean, service-p99, first_reply.p99, connect.p99, errors, mismatch, reset, eof, timeout, reorder, missing, connect-failures, established, served, messages, rate, achieved-rate, cpu-us-per-msg, starved, fairness, min_share, median_share, max_share, valid)";
+            error = $"--assert '{text}': unknown metric '{metric}' (use p50, p90, p99, p99.9, p99.99, max, mean, service-p99, first_reply.p99, connect.p99, errors, mismatch, reset, eof, timeout, reorder, missing, connect-failures, established, served, messages, rate, achieved-rate, cpu-us-per-msg, starved, connects, connects_per_second, reconnects, connect_failed, refused, connect_reset, connect_timeout, out_of_ports, fairness, min_share, median_share, max_share, valid)";
             return false;
         }
 

@@ -14,13 +14,14 @@ namespace EchoServers.Load.Bench;
 /// <param name="Rate">Open model: messages per second in total; null = closed model.</param>
 /// <param name="Work">The server's <c>--work</c> for this cell (<c>cpu:50us</c>, <c>io:5ms</c>); null = none.</param>
 /// <param name="Idle">Memory cell: open the connections, send one message on each, hold them idle, read RSS.</param>
+/// <param name="MessagesPerConnection">Churn: each connection is closed after this many replies and opened again; 0 = never.</param>
 /// <param name="Storm">
 /// Connect storm: every connection talks as soon as it is up while the rest are still connecting (immediate start);
 /// the other load cells connect everything first (<c>--start together</c>) to measure a steady state.
 /// </param>
 public sealed record BenchCell(
     string Name, string Title, int Connections, int Pipeline = 1, int Size = 64, double? Rate = null, string? Work = null, bool Idle = false,
-    bool Storm = false)
+    bool Storm = false, int MessagesPerConnection = 0)
 {
     /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work.</summary>
     public bool ReferenceCanJoin => Work is null;
@@ -38,6 +39,7 @@ public sealed record BenchCell(
         Timeout = settings.ReplyTimeout,
         DrainTimeout = settings.DrainTimeout,
         Start = Storm ? StartMode.Immediate : StartMode.Together,
+        MessagesPerConnection = MessagesPerConnection,
 
         // Pinned to one core: one I/O thread, and no spinning before due times (it would steal the core from the
         // thread that must then send).

@@ -12,6 +12,8 @@ public static class BenchCells
         new("c10000", "64 B × 10,000 conns", 10_000),
         new("storm1000", "1,000 conns opened at once while all talk, 64 B", 1000, Storm: true),
         new("storm10000", "10,000 conns opened at once while all talk, 64 B", 10_000, Storm: true),
+        new("churn1", "churn: 50 conns, 1 msg per connection (connect, echo, close)", 50, MessagesPerConnection: 1),
+        new("churn100", "churn: 50 conns, 100 msgs per connection", 50, MessagesPerConnection: 100),
         new("c50x4k", "4 KiB × 50 conns", 50, Size: 4096),
         new("c50p16", "64 B × 50 conns × 16 in flight", 50, Pipeline: 16),
         new("rate20k", "open model 20,000 msgs/s over 50 conns", 50, Rate: 20_000),

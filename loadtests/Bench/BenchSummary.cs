@@ -22,6 +22,12 @@ public sealed record BenchSummary
 
     public Spread? ServerCpuUsPerMessage { get; init; }
 
+    /// <summary>Connections established per second in the measured window (churn cells), over passes.</summary>
+    public Spread? ConnectsPerSecond { get; init; }
+
+    /// <summary>Median over passes of each pass's p99 connect latency (every connect), µs.</summary>
+    public double? ConnectP99Us { get; init; }
+
     /// <summary>Medians over passes of each pass's percentile, µs.</summary>
     public double? LatencyP50Us { get; init; }
 

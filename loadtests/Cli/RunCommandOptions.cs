@@ -29,6 +29,9 @@ internal sealed class RunCommandOptions
     private readonly Option<string> _start = new("--start") { Description = "immediate: each connection sends once it is up, while others still connect (default); together: all connect first, then the load starts", DefaultValueFactory = _ => "immediate" };
     private readonly Option<string> _firstReplyTimeout = new("--first-reply-timeout") { Description = "A connection without a reply this long after its connect began is counted as starved", DefaultValueFactory = _ => "5s" };
     private readonly Option<string> _connectTimeout = new("--connect-timeout") { Description = "Longest wait for one connection", DefaultValueFactory = _ => "5s" };
+    private readonly Option<int> _messagesPerConnection = new("--messages-per-connection") { Description = "Churn (closed model): close each connection after its M-th reply and connect again; 1 = one connection per message" };
+    private readonly Option<string?> _connectionLifetime = new("--connection-lifetime") { Description = "Churn (closed model): close each connection this long after it was established (once its replies are in) and connect again, e.g. 500ms" };
+    private readonly Option<bool> _reconnect = new("--reconnect") { Description = "Churn (closed model): reopen a connection that failed, was refused or reset, after a short back-off (10 ms, doubling per failure in a row); counted" };
     private readonly Option<int> _threads = new("--threads") { Description = "I/O threads (default: one per core this process may use)" };
     private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
     private readonly Option<string?> _spin = new("--spin") { Description = "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us" };
@@ -45,7 +48,7 @@ internal sealed class RunCommandOptions
     public IEnumerable<Option> All =>
     [
         _target, _connections, _pipeline, _size, _duration, _warmup, _rate, _arrival, _load, _framing, _expect, _timeout,
-        _drainTimeout, _connectRate, _start, _firstReplyTimeout, _connectTimeout, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
+        _drainTimeout, _connectRate, _start, _firstReplyTimeout, _connectTimeout, _messagesPerConnection, _connectionLifetime, _reconnect, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
         _hdr, _report, _plain, _quiet,
     ];
 
@@ -53,13 +56,16 @@ internal sealed class RunCommandOptions
     /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
     /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
     /// <c>-p</c> and <c>-d</c> come along hidden only so <see cref="TryBind"/> sees their defaults; the sweep replaces both.
+    /// The churn options come along hidden for the same reason: the sweep is open-model, where churn is refused.
     /// Computed from <see cref="All"/> minus <see cref="RunOnly"/>, so a new engine option reaches the sweep without
     /// being listed twice (an option <see cref="TryBind"/> reads but the sweep lacks would bind as null).
     /// </summary>
     public IEnumerable<Option> SharedWithSweep =>
-        All.Except(RunOnly).Select(option => option == _pipeline || option == _duration ? Hide(option) : option);
+        All.Except(RunOnly).Select(option => HiddenInSweep.Contains(option) ? Hide(option) : option);
 
     private IEnumerable<Option> RunOnly => [_rate, _load, _assert, _json, _csv, _hdr, _report];
+
+    private Option[] HiddenInSweep => [_pipeline, _duration, _messagesPerConnection, _connectionLifetime, _reconnect];
 
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
@@ -142,6 +148,32 @@ internal sealed class RunCommandOptions
             return false;
         }
 
+        TimeSpan? lifetime = null;
+        if (parse.GetValue(_connectionLifetime) is { } lifetimeText)
+        {
+            if (!DurationText.TryParse(lifetimeText, out var lifetimeValue, out var lifetimeError) || lifetimeValue <= TimeSpan.Zero)
+            {
+                error = $"--connection-lifetime: {(lifetimeValue <= TimeSpan.Zero && lifetimeError.Length == 0 ? "must be positive" : lifetimeError)}";
+                return false;
+            }
+
+            lifetime = lifetimeValue;
+        }
+
+        var messagesPerConnection = parse.GetValue(_messagesPerConnection);
+        if (messagesPerConnection < 0)
+        {
+            error = $"--messages-per-connection must be at least 1 (got {messagesPerConnection})";
+            return false;
+        }
+
+        var churn = messagesPerConnection > 0 || lifetime is not null || parse.GetValue(_reconnect);
+        if (churn && (rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject))))
+        {
+            error = "--messages-per-connection, --connection-lifetime and --reconnect need the closed model (-c); the open model (--rate) does not support them";
+            return false;
+        }
+
         TimeSpan? spin = null;
         if (parse.GetValue(_spin) is { } spinText)
         {
@@ -184,6 +216,9 @@ internal sealed class RunCommandOptions
             ConnectTimeout = connectTimeout,
             Start = start,
             FirstReplyTimeout = firstReplyTimeout,
+            MessagesPerConnection = messagesPerConnection,
+            ConnectionLifetime = lifetime,
+            Reconnect = parse.GetValue(_reconnect),
             Threads = Math.Max(0, parse.GetValue(_threads)),
             MaxInFlight = Math.Max(0, parse.GetValue(_maxInFlight)),
             Spin = spin,

@@ -61,6 +61,9 @@ internal sealed class Connector
 
     public string? FirstError { get; private set; }
 
+    /// <summary>Failed connects by cause (indexed by <see cref="ConnectFailure"/>).</summary>
+    public long[] FailedBy { get; } = new long[Enum.GetValues<ConnectFailure>().Length];
+
     public LongHistogram ConnectLatency { get; } = Histograms.Create();
 
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -114,11 +117,12 @@ internal sealed class Connector
                 }
             }
 
-            var socket = TryConnect(i, out var error, out var started);
+            var socket = TryConnect(i, out var error, out var started, out var cause);
             Volatile.Write(ref _attempted, i + 1);
             if (socket is null)
             {
                 Failed++;
+                FailedBy[(int)cause]++;
                 consecutiveFailures++;
                 FirstError ??= error;
                 continue;
@@ -130,9 +134,10 @@ internal sealed class Connector
         }
     }
 
-    private Socket? TryConnect(int index, out string error, out long started)
+    private Socket? TryConnect(int index, out string error, out long started, out ConnectFailure cause)
     {
         started = Stopwatch.GetTimestamp();
+        cause = ConnectFailure.Other;
         var target = _options.Target;
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -157,6 +162,7 @@ internal sealed class Connector
             if (!socket.Poll(timeoutUs, SelectMode.SelectWrite))
             {
                 error = $"connect to {target} timed out after {_options.ConnectTimeout.TotalMilliseconds:0} ms";
+                cause = ConnectFailure.Timeout;
                 socket.Dispose();
                 return null;
             }
@@ -166,6 +172,7 @@ internal sealed class Connector
             if (status != 0)
             {
                 error = $"connect to {target} failed: {(SocketError)status}";
+                cause = ConnectFailures.FromSocketError((SocketError)status);
                 socket.Dispose();
                 return null;
             }
@@ -177,6 +184,7 @@ internal sealed class Connector
         catch (SocketException ex)
         {
             error = $"connect to {target} failed: {ex.SocketErrorCode} ({ex.Message})";
+            cause = ConnectFailures.FromSocketError(ex.SocketErrorCode);
             socket.Dispose();
             return null;
         }

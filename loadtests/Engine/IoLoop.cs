@@ -85,6 +85,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
     {
         var slot = _count;
         connection.Slot = slot;
+        ArmLifetime(connection, connection.EstablishedTs);
         _connections[slot] = connection;
         Volatile.Write(ref _count, slot + 1);
         var events = LinuxConstants.EpollIn | LinuxConstants.EpollRdHup | (_run.Immediate ? LinuxConstants.EpollOut : 0);
@@ -140,6 +141,12 @@ internal sealed unsafe partial class IoLoop : IDisposable
             for (var i = 0; i < n; i++)
             {
                 var connection = _connections[(int)EpollEvent.Data(_events, i)];
+                if (connection.Connecting)
+                {
+                    OnConnectEvent(connection, now);
+                    continue;
+                }
+
                 if (connection.Dead)
                 {
                     continue;
@@ -186,6 +193,11 @@ internal sealed unsafe partial class IoLoop : IDisposable
     /// <summary>Starts idle connections that became active, times out stuck ones; returns true when this loop is done.</summary>
     private bool Housekeeping(long now)
     {
+        if (_run.Churn)
+        {
+            ChurnHousekeeping(now);
+        }
+
         if (!_run.IsOpen)
         {
             var target = TargetAt(now);
@@ -256,6 +268,11 @@ internal sealed unsafe partial class IoLoop : IDisposable
     private bool StartConnection(LoadConnection connection, long now)
     {
         connection.Started = true;
+        if (_run.IsMeasured(connection.EstablishedTs))
+        {
+            Counters.MeasuredConnects++;
+        }
+
         if (!connection.WaitingToWrite)
         {
             _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)connection.Slot);
@@ -280,9 +297,11 @@ internal sealed unsafe partial class IoLoop : IDisposable
         }
 
         var limit = Math.Min(_run.Pipeline, connection.Window);
+        var room = _run.Churn ? RoomOnConnection(connection, now) : int.MaxValue;
         var measured = _run.IsMeasured(now);
-        while (connection.Outstanding < limit)
+        while (connection.Outstanding < limit && room-- > 0)
         {
+            connection.SentOnConnection++;
             var seq = connection.Claim(now, now);
             var size = _run.Sizes.SizeOf(connection.Id, seq);
             if (_writeLength + size + _run.Overhead > _writeBuffer.Length && !FlushWrite(connection))
@@ -387,9 +406,21 @@ internal sealed unsafe partial class IoLoop : IDisposable
         if (n > 0)
         {
             var data = _readBuffer.AsSpan(0, kept + (int)n);
+            if (RefusedBeforeReply(connection, data))
+            {
+                ConnectFailed(connection, ConnectFailure.Refused, now);
+                return;
+            }
+
             var consumed = ProcessReplies(connection, data, now);
             if (connection.Dead)
             {
+                return;
+            }
+
+            if (_run.Churn && DoneWithConnection(connection, now))
+            {
+                Recycle(connection, now);
                 return;
             }
 
@@ -404,6 +435,13 @@ internal sealed unsafe partial class IoLoop : IDisposable
 
         if (n == 0)
         {
+            if (_run.Churn && connection.RepliesOnConnection == 0)
+            {
+                // Closed before answering anything on this connection: the server turned it away.
+                ConnectFailed(connection, ConnectFailure.Refused, now);
+                return;
+            }
+
             Fail(connection, ref Counters.Eof, atLeastOne: now < _run.SendStopTs);
             return;
         }
@@ -411,6 +449,12 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var errno = Marshal.GetLastPInvokeError();
         if (errno is Errno.EAGAIN or Errno.EINTR)
         {
+            return;
+        }
+
+        if (_run.Churn && connection.RepliesOnConnection == 0)
+        {
+            ConnectFailed(connection, ConnectFailures.FromErrno(errno) == ConnectFailure.Refused ? ConnectFailure.Refused : ConnectFailure.Reset, now);
             return;
         }
 
@@ -467,6 +511,7 @@ internal sealed unsafe partial class IoLoop : IDisposable
     private void HandleReply(LoadConnection connection, ReadOnlySpan<byte> reply, int wireLength, long now)
     {
         var verdict = ReplyVerifier.Check(connection, reply, _run.Sizes, _run.Expect, out var seq);
+        connection.RepliesOnConnection++;
         if (verdict == ReplyVerdict.Mismatch)
         {
             Counters.Mismatch++;
@@ -483,6 +528,10 @@ internal sealed unsafe partial class IoLoop : IDisposable
         var sent = connection.SentOf(seq);
         connection.Complete(seq);
         Counters.Received++;
+
+        // A correct reply, not a completed TCP handshake, ends a run of failures: a server that accepts and then
+        // refuses (its ERROR: line) must see the back-off grow.
+        connection.ConsecutiveFailures = 0;
         if (connection.FirstReplyTs == 0)
         {
             connection.FirstReplyTs = now;
@@ -507,12 +556,17 @@ internal sealed unsafe partial class IoLoop : IDisposable
         counter += atLeastOne ? Math.Max(1, lost) : lost;
         connection.Dead = true;
         _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlDel, connection.Fd, 0, 0);
+        if (_run.Churn)
+        {
+            AfterFailure(connection, Now());
+        }
     }
 
     private static int SlotOf(LoadConnection connection) => connection.Slot;
 
     public void Dispose()
     {
+        CloseOwnSockets();
         _epfd.Dispose();
         NativeMemory.Free(_events);
     }

@@ -48,15 +48,40 @@ internal sealed class LoadConnection
 
     public uint Id { get; }
 
-    /// <summary>The socket (null only in tests of the bookkeeping).</summary>
-    public Socket? Socket { get; }
+    /// <summary>
+    /// The socket the connect thread opened (null in tests of the bookkeeping, and once churn closed it: later
+    /// connects of this slot are raw descriptors owned by its I/O thread).
+    /// </summary>
+    public Socket? Socket { get; set; }
 
-    public int Fd { get; }
+    /// <summary>The current descriptor; -1 while closed (churn: waiting to reconnect).</summary>
+    public int Fd { get; set; }
+
+    /// <summary>Churn: a non-blocking connect of this slot is in progress (its I/O thread waits for EPOLLOUT).</summary>
+    public bool Connecting;
+
+    /// <summary>Churn (<c>--reconnect</c>): when to reopen this failed slot; 0 = no reopen pending.</summary>
+    public long RetryAtTs;
+
+    /// <summary>Churn: failures in a row of this slot (doubles its back-off).</summary>
+    public int ConsecutiveFailures;
+
+    /// <summary>Churn: messages sent on the current connection of this slot.</summary>
+    public int SentOnConnection;
+
+    /// <summary>Churn: correct replies received on the current connection of this slot.</summary>
+    public int RepliesOnConnection;
+
+    /// <summary>Churn (<c>--connection-lifetime</c>): no new message after this; closed once its replies are in. 0 = never.</summary>
+    public long RetireAtTs;
 
     /// <summary>Messages that may be outstanding at once.</summary>
     public int Window => _mask + 1;
 
-    /// <summary>Set once the connection failed (reset, eof, timeout); the sender skips it, nothing reopens it.</summary>
+    /// <summary>
+    /// Set once the connection failed (reset, eof, timeout) or, with churn, while the slot is closed or connecting:
+    /// the sender skips it. Without churn nothing reopens it.
+    /// </summary>
     public volatile bool Dead;
 
     /// <summary>Replies to measured messages: a connection with any is "served"; the counts give the fairness.</summary>
@@ -101,6 +126,28 @@ internal sealed class LoadConnection
     public Span<byte> Carry => _carry.AsSpan(0, _carryLength);
 
     public int CarryCapacity => _carry.Length;
+
+    /// <summary>
+    /// Churn: forgets what the old connection of this slot had in flight (already counted as lost), its partial read
+    /// and its unsent output, so the next connection starts clean. Sequence numbers go on (payloads stay unique).
+    /// </summary>
+    public void ResetForNewConnection()
+    {
+        var end = _nextSeq;
+        for (var seq = _nextExpected; seq != end; seq++)
+        {
+            _intended[seq & _mask] = 0;
+        }
+
+        Volatile.Write(ref _nextExpected, end);
+        FirstUnstamped = end;
+        _carryLength = 0;
+        _pendingStart = _pendingEnd = 0;
+        WaitingToWrite = false;
+        SentOnConnection = 0;
+        RepliesOnConnection = 0;
+        RetireAtTs = 0;
+    }
 
     /// <summary>Claims the next sequence number for a message due at <paramref name="intendedTs"/> and publishes it.</summary>
     public uint Claim(long intendedTs, long sentTs)

@@ -59,6 +59,21 @@ public sealed record LoadOptions
     /// <summary>Longest wait for one connection to be established.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Churn: close each connection after its M-th reply and connect again (1 = one connection per message); 0 = never.</summary>
+    public int MessagesPerConnection { get; init; }
+
+    /// <summary>Churn: close each connection this long after it was established (once its replies are in) and connect again; null = never.</summary>
+    public TimeSpan? ConnectionLifetime { get; init; }
+
+    /// <summary>Churn: reopen a connection that failed, was refused or was reset, after <see cref="ReconnectBackoff"/> (doubling per failure in a row).</summary>
+    public bool Reconnect { get; init; }
+
+    /// <summary>The first back-off before a reconnect; doubles per failure in a row of the same connection, up to 64×.</summary>
+    public TimeSpan ReconnectBackoff { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Whether connections are closed and opened again during the run (any churn option).</summary>
+    public bool Churn => MessagesPerConnection > 0 || ConnectionLifetime is not null || Reconnect;
+
     /// <summary>I/O threads; 0 = one per core the process may use.</summary>
     public int Threads { get; init; }
 

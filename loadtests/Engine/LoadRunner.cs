@@ -34,8 +34,18 @@ public static class LoadRunner
             throw new LoadSetupException("at least one connection and a pipeline of at least 1 are needed");
         }
 
+        if (options.Churn && profile.IsOpen)
+        {
+            throw new LoadSetupException("--messages-per-connection, --connection-lifetime and --reconnect need the closed model (-c); the open model (--rate) does not support them");
+        }
+
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
+        if (options.Churn)
+        {
+            warnings.Add(Preflight.ChurnLimit(options.Target, sources.Count));
+        }
+
         warnings.ForEach(progress.OnWarning);
 
         return options.Start == StartMode.Together
@@ -56,7 +66,11 @@ public static class LoadRunner
         }
 
         WarnFailed(connector, count, warnings, progress);
-        var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02));
+        var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02))
+        {
+            Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
+            PerSource = PerSource(count, sources),
+        };
         var window = Window(run, connector.Established.Count);
         var carry = IoLoop.CarrySize(run);
         var connections = connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry)
@@ -94,7 +108,11 @@ public static class LoadRunner
         LoadOptions options, LoadProfile profile, int count, IReadOnlyList<System.Net.IPAddress> sources, List<string> warnings,
         IProgressSink progress, CancellationToken cancellationToken)
     {
-        var run = new RunContext(options, profile, Stopwatch.GetTimestamp());
+        var run = new RunContext(options, profile, Stopwatch.GetTimestamp())
+        {
+            Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
+            PerSource = PerSource(count, sources),
+        };
         var window = Window(run, count);
         var carry = IoLoop.CarrySize(run);
         var loops = CreateLoops(run, count);
@@ -159,6 +177,10 @@ public static class LoadRunner
             Dispose(run, connector, loops);
         }
     }
+
+    /// <summary>Connections per source address, as <see cref="Connector"/> spreads them.</summary>
+    private static int PerSource(int count, IReadOnlyList<System.Net.IPAddress> sources) =>
+        sources.Count == 0 ? int.MaxValue : (count + sources.Count - 1) / sources.Count;
 
     private static IoLoop[] CreateLoops(RunContext run, int connections)
     {
@@ -260,9 +282,18 @@ public static class LoadRunner
         var messages = Sum(c => c.MeasuredReceived);
         var firstReply = Histograms.Merge(loops.Select(l => (HistogramBase)l.FirstReply));
         var starved = FirstReplyAccounting.Account(connections, Stopwatch.GetTimestamp(), run.FirstReplyTimeoutTicks, firstReply);
+        var by = connector.FailedBy;
+        var connectFailures = new ConnectFailureCounts(
+            Total: connector.Failed + Sum(c => c.ConnectRefused) + Sum(c => c.ConnectReset) + Sum(c => c.ConnectTimeout) + Sum(c => c.ConnectOutOfPorts) + Sum(c => c.ConnectOther),
+            Refused: by[(int)ConnectFailure.Refused] + Sum(c => c.ConnectRefused),
+            Reset: by[(int)ConnectFailure.Reset] + Sum(c => c.ConnectReset),
+            Timeout: by[(int)ConnectFailure.Timeout] + Sum(c => c.ConnectTimeout),
+            OutOfPorts: by[(int)ConnectFailure.OutOfPorts] + Sum(c => c.ConnectOutOfPorts),
+            Other: by[(int)ConnectFailure.Other] + Sum(c => c.ConnectOther));
+        var connectLatency = Histograms.Merge(loops.Select(l => (HistogramBase)l.ConnectLatency).Prepend(connector.ConnectLatency));
         var errors = new ErrorCounts(
             Total: Sum(c => c.Mismatch) + Sum(c => c.Reset) + Sum(c => c.Eof) + Sum(c => c.Timeout) + Sum(c => c.Reorder)
-                + Sum(c => c.Missing) + Sum(c => c.Overflow) + connector.Failed + starved,
+                + Sum(c => c.Missing) + Sum(c => c.Overflow) + connectFailures.Total + starved,
             Mismatch: Sum(c => c.Mismatch),
             Reset: Sum(c => c.Reset),
             Eof: Sum(c => c.Eof),
@@ -270,7 +301,7 @@ public static class LoadRunner
             Reorder: Sum(c => c.Reorder),
             Missing: Sum(c => c.Missing),
             Overflow: Sum(c => c.Overflow),
-            Connect: connector.Failed,
+            Connect: connectFailures.Total,
             Starved: starved);
         if (starved > 0)
         {
@@ -318,8 +349,15 @@ public static class LoadRunner
             Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
-            ConnectLatencyUs = LatencySummary.Of(connector.ConnectLatency),
-            ConnectUs = LatencySummary.Of(connector.ConnectLatency),
+            ConnectLatencyUs = LatencySummary.Of(connectLatency),
+            ConnectUs = LatencySummary.Of(connectLatency),
+            Connects = connector.Established.Count + Sum(c => c.Connects),
+            ConnectsPerSecond = Math.Round(Sum(c => c.MeasuredConnects) / seconds, 1),
+            Reconnects = Sum(c => c.Reconnects),
+            ConnectFailures = connectFailures,
+            MessagesPerConnection = options.MessagesPerConnection,
+            ConnectionLifetimeSeconds = options.ConnectionLifetime?.TotalSeconds ?? 0,
+            Reconnect = options.Reconnect,
             FirstReplyUs = LatencySummary.Of(firstReply),
             Starved = starved,
             // A connection established only after the measured window closed had no share to get (immediate start).

@@ -72,6 +72,42 @@ public static class Preflight
             $"{connections} connections need {needed} file descriptors but the limit is {soft} (hard {hard}); run 'ulimit -n {needed}' (as root if above the hard limit) and retry");
     }
 
+    /// <summary>How long a closed connection's port stays in TIME_WAIT on Linux (TCP_TIMEWAIT_LEN, not tunable).</summary>
+    public const int TimeWaitSeconds = 60;
+
+    /// <summary>
+    /// Churn: what limits the connect rate. The side that closes first keeps the port in TIME_WAIT for 60 s; churn
+    /// closes from the client, so without port reuse at most (ephemeral ports × source addresses) ÷ 60 s connects per
+    /// second are possible. With <c>net.ipv4.tcp_tw_reuse</c> 1 (or 2, the default, on loopback) and TCP timestamps
+    /// a new connect reuses a TIME_WAIT port, and the server's accept rate is the limit.
+    /// </summary>
+    public static string ChurnLimit(IPEndPoint target, int sourceAddresses) =>
+        ChurnLimit(target, sourceAddresses, EphemeralPortCount(), ReadSysctl("/proc/sys/net/ipv4/tcp_tw_reuse"), ReadSysctl("/proc/sys/net/ipv4/tcp_timestamps"));
+
+    /// <summary><see cref="ChurnLimit(IPEndPoint, int)"/> with the sysctls given (-1 = unknown).</summary>
+    public static string ChurnLimit(IPEndPoint target, int sourceAddresses, int ports, int twReuse, int timestamps)
+    {
+        var sources = Math.Max(1, sourceAddresses);
+        var ceiling = ports > 0 ? (long)ports * sources / TimeWaitSeconds : 0;
+        var reuses = timestamps != 0 && (twReuse == 1 || (twReuse == 2 && IPAddress.IsLoopback(target.Address)));
+        var portsText = ports > 0 ? $"{ports} ephemeral ports × {sources} source address(es) ÷ {TimeWaitSeconds} s TIME_WAIT = {ceiling:#,0} connects/s" : "ephemeral range unknown";
+        return reuses
+            ? $"churn: net.ipv4.tcp_tw_reuse={twReuse}, timestamps on: connects reuse TIME_WAIT ports, so the server's accept rate (and this generator's CPU) limit the connect rate, not the {portsText}"
+            : $"churn: net.ipv4.tcp_tw_reuse={(twReuse < 0 ? "unknown" : twReuse.ToString(System.Globalization.CultureInfo.InvariantCulture))}: TIME_WAIT holds every closed port, so at most {portsText} can be sustained; beyond that connects fail with EADDRNOTAVAIL (out of ports)";
+    }
+
+    private static int ReadSysctl(string path)
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText(path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Ports in /proc/sys/net/ipv4/ip_local_port_range, or 0 when unknown.</summary>
     public static int EphemeralPortCount()
     {

@@ -28,7 +28,39 @@ internal sealed class RunContext
         Immediate = options.Start == StartMode.Immediate;
         FirstReplyTimeoutTicks = SecondsToTicks(options.FirstReplyTimeout.TotalSeconds);
         ConnectingDone = !Immediate;
+        Churn = options.Churn;
+        MessagesPerConnection = options.MessagesPerConnection;
+        LifetimeTicks = options.ConnectionLifetime is { } lifetime ? Math.Max(1, SecondsToTicks(lifetime.TotalSeconds)) : 0;
+        Reconnect = options.Reconnect;
+        BackoffTicks = SecondsToTicks(options.ReconnectBackoff.TotalSeconds);
+        ConnectTimeoutTicks = SecondsToTicks(options.ConnectTimeout.TotalSeconds);
+        TargetAddress = RawSocketAddress.From(options.Target);
     }
+
+    /// <summary>Connections are closed and opened again by the I/O threads (any churn option).</summary>
+    public bool Churn { get; }
+
+    /// <summary>Churn: replies after which a connection is closed and opened again; 0 = never.</summary>
+    public int MessagesPerConnection { get; }
+
+    /// <summary>Churn: how long a connection lives once established; 0 = for ever.</summary>
+    public long LifetimeTicks { get; }
+
+    /// <summary>Churn: failed connections are reopened after a back-off.</summary>
+    public bool Reconnect { get; }
+
+    public long BackoffTicks { get; }
+
+    public long ConnectTimeoutTicks { get; }
+
+    /// <summary>The server, as a sockaddr for the I/O threads' connects.</summary>
+    public RawSocketAddress TargetAddress { get; }
+
+    /// <summary>Source addresses to bind (port chosen at connect), as the connect thread spreads them; empty = none.</summary>
+    public IReadOnlyList<RawSocketAddress> Sources { get; init; } = [];
+
+    /// <summary>Connections per source address (connection i binds <c>Sources[i / SourcesPer]</c>).</summary>
+    public int PerSource { get; init; } = int.MaxValue;
 
     /// <summary>Connections are handed to the I/O threads as they connect, and start at once.</summary>
     public bool Immediate { get; }

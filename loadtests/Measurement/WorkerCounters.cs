@@ -49,4 +49,24 @@ public sealed class WorkerCounters
 
     /// <summary>Messages still without a reply when the drain phase ended.</summary>
     public long Missing;
+
+    /// <summary>Churn: connections this I/O thread established (reconnects and planned reconnects; not the connect thread's).</summary>
+    public long Connects;
+
+    /// <summary>Connections established inside the measured window (the connect thread's too, once started here).</summary>
+    public long MeasuredConnects;
+
+    /// <summary>Churn (<c>--reconnect</c>): reopen attempts of failed connections.</summary>
+    public long Reconnects;
+
+    /// <summary>Churn: connects of this thread that failed, by cause.</summary>
+    public long ConnectRefused;
+
+    public long ConnectReset;
+
+    public long ConnectTimeout;
+
+    public long ConnectOutOfPorts;
+
+    public long ConnectOther;
 }

@@ -78,6 +78,12 @@ public static class BenchMarkdownReport
             }
 
             var parts = new List<string>();
+            if (s.ConnectsPerSecond is { } connects)
+            {
+                // What a churn cell is about, next to its rate: the connections the model accepted per second.
+                parts.Add($"{BenchReport.RateSpread(connects)} connects/s, connect p99 {Format.Us(s.ConnectP99Us ?? 0)}");
+            }
+
             if (s.RatioToReference is { } ratio)
             {
                 parts.Add(BenchReport.Ratio(ratio.Median));
@@ -116,7 +122,7 @@ public static class BenchMarkdownReport
     private static string Legend(BenchResult r) =>
         "Each entry: msgs/s median [min–max] over passes; then "
         + (r.Reference is { } reference ? $"the median of paired ratios to {reference} (×), " : string.Empty)
-        + "server CPU µs per message (median), p99 latency (median); in storm cells also the p99 time to first reply, the most starved connections and the lowest fairness (see First reply, starved, fairness). ⚠ = errors (see Connections and errors); † = the generator saturated its core in some pass.";
+        + "server CPU µs per message (median), p99 latency (median); in storm cells also the p99 time to first reply, the most starved connections and the lowest fairness (see First reply, starved, fairness); in churn cells also connects/s median [min–max] and the p99 connect latency (every connect). ⚠ = errors (see Connections and errors); † = the generator saturated its core in some pass.";
 
     private static IReadOnlyList<BenchCell> LoadCells(BenchResult r) => [.. r.Cells.Where(c => !c.Idle)];
 

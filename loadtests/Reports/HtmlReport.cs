@@ -57,6 +57,7 @@ public static class HtmlReport
         var f = r.Fairness;
         html.AppendLine("<h2>First reply, starved, fairness</h2><table><tr><th></th><th>p50</th><th>p99</th><th>max</th></tr>");
         html.AppendLine($"<tr><td>connect start → established</td><td>{Format.Us(r.ConnectUs.P50)}</td><td>{Format.Us(r.ConnectUs.P99)}</td><td>{Format.Us(r.ConnectUs.Max)}</td></tr>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>connects: {r.Connects:#,0} in all, {Format.Rate(r.ConnectsPerSecond)}/s measured, {r.ConnectFailures.Total} failed (refused {r.ConnectFailures.Refused}, reset {r.ConnectFailures.Reset}, timeout {r.ConnectFailures.Timeout}, out of ports {r.ConnectFailures.OutOfPorts}), {r.Reconnects} reconnects; p99.9</td><td colspan=\"3\">{Format.Us(r.ConnectUs.P999)}</td></tr>");
         html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {r.Start}</p>");
         html.AppendLine("<h2>Latency by percentile</h2>");

@@ -42,6 +42,25 @@ public sealed record LoadResult
     /// </summary>
     public LatencySummary FirstReplyUs { get; init; } = LatencySummary.Empty;
 
+    /// <summary>Connections established over the whole run: the connect phase's plus every churn reconnect.</summary>
+    public long Connects { get; init; }
+
+    /// <summary>Connections established per second inside the measured window (churn: the connect rate sustained).</summary>
+    public double ConnectsPerSecond { get; init; }
+
+    /// <summary>Churn (<c>--reconnect</c>): reopen attempts of connections that failed, were refused or reset.</summary>
+    public long Reconnects { get; init; }
+
+    /// <summary>Failed connects by cause (also in <see cref="ErrorCounts.Connect"/>).</summary>
+    public ConnectFailureCounts ConnectFailures { get; init; } = ConnectFailureCounts.None;
+
+    /// <summary>Churn settings of the run: messages per connection (0 = unlimited), lifetime in seconds (0 = unlimited), reconnect.</summary>
+    public int MessagesPerConnection { get; init; }
+
+    public double ConnectionLifetimeSeconds { get; init; }
+
+    public bool Reconnect { get; init; }
+
     /// <summary>Connections without a correct reply within <c>--first-reply-timeout</c> (also in <see cref="ErrorCounts.Starved"/>).</summary>
     public long Starved { get; init; }
 

@@ -13,6 +13,15 @@ public static class SummaryText
         s.AppendLine($"load          {r.Model} model: {r.Load}  (+{r.WarmupSeconds:0.###}s warm-up)");
         s.AppendLine($"connections   {r.Connections.Established} of {r.Connections.Requested} established, {r.Connections.Failed} failed, {r.Connections.Served} served;"
             + $" connect p50 {Reports.Format.Us(r.ConnectLatencyUs.P50)} max {Reports.Format.Us(r.ConnectLatencyUs.Max)}");
+        var cf = r.ConnectFailures;
+        s.AppendLine($"connects      {Reports.Format.Count(r.Connects)} in all, {Reports.Format.Rate(r.ConnectsPerSecond)}/s measured;"
+            + $" connect p50 {Reports.Format.Us(r.ConnectUs.P50)} p99 {Reports.Format.Us(r.ConnectUs.P99)} p99.9 {Reports.Format.Us(r.ConnectUs.P999)};"
+            + $" failed {cf.Total} (refused {cf.Refused}, reset {cf.Reset}, timeout {cf.Timeout}, out of ports {cf.OutOfPorts}, other {cf.Other}); {r.Reconnects} reconnects"
+            + (r.MessagesPerConnection > 0 || r.ConnectionLifetimeSeconds > 0 || r.Reconnect
+                ? $"; churn: {(r.MessagesPerConnection > 0 ? $"{r.MessagesPerConnection} msgs/conn" : "unlimited msgs/conn")}"
+                    + (r.ConnectionLifetimeSeconds > 0 ? string.Create(CultureInfo.InvariantCulture, $", lifetime {r.ConnectionLifetimeSeconds:0.###}s") : string.Empty)
+                    + (r.Reconnect ? ", --reconnect" : string.Empty)
+                : string.Empty));
         var f = r.Fairness;
         s.AppendLine($"first reply   p50 {Reports.Format.Us(r.FirstReplyUs.P50)}  p99 {Reports.Format.Us(r.FirstReplyUs.P99)}  max {Reports.Format.Us(r.FirstReplyUs.Max)}"
             + $"  (connect p50 {Reports.Format.Us(r.ConnectUs.P50)} p99 {Reports.Format.Us(r.ConnectUs.P99)} max {Reports.Format.Us(r.ConnectUs.Max)}); {r.Starved} starved; start {r.Start}");

@@ -53,6 +53,15 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "accept4", SetLastError = true)]
     public static partial int Accept4(int fd, byte* address, uint* addressLength, int flags);
 
+    [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Library, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, uint addressLength);
+
+    [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
+    public static partial int Bind(int fd, byte* address, uint addressLength);
+
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 

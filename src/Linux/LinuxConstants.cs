@@ -17,6 +17,7 @@ internal static class LinuxConstants
     public const uint EpollHup = 0x010;
     public const uint EpollRdHup = 0x2000;
 
+    public const int SockStream = 1;
     public const int SockNonBlock = 0x800;
     public const int SockCloexec = 0x80000;
     public const int EfdNonBlock = 0x800;

@@ -28,6 +28,16 @@ public enum ServerBehaviour
 
     /// <summary>Unfair: echoes correctly on every other connection it accepts (the 1st, 3rd, …); reads and never replies on the rest.</summary>
     AnswerHalf,
+
+    /// <summary>
+    /// Refuses every second connection it accepts (the 2nd, 4th, …) as the servers do when full: the
+    /// <c>ERROR:</c> line, then a close (after reading until the client closes, so no reset overtakes the line);
+    /// echoes correctly on the rest. <see cref="LoopbackServer.Refused"/> counts the refusals.
+    /// </summary>
+    RefuseEveryOther,
+
+    /// <summary>Refuses every connection as <see cref="RefuseEveryOther"/> refuses half of them (a server that is full).</summary>
+    RefuseAll,
 }
 
 /// <summary>
@@ -44,6 +54,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     private readonly List<Socket> _accepted = [];
     private readonly Task _acceptLoop = Task.CompletedTask;
     private int _acceptedCount;
+    private int _refused;
 
     public LoopbackServer(ServerBehaviour behaviour, FramingKind framing = FramingKind.Raw, TransformKind transform = TransformKind.Echo)
     {
@@ -65,6 +76,12 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>Connections accepted (the deliberately wrong servers only).</summary>
+    public int Accepted => Volatile.Read(ref _acceptedCount);
+
+    /// <summary>Connections refused with the <c>ERROR:</c> line (<see cref="ServerBehaviour.RefuseEveryOther"/>).</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
     private async Task AcceptLoopAsync(TcpListener listener)
     {
         while (!_stop.IsCancellationRequested)
@@ -85,9 +102,38 @@ public sealed class LoopbackServer : IAsyncDisposable
                 _accepted.Add(socket);
             }
 
-            _acceptedCount++;
-            var answer = _behaviour != ServerBehaviour.AnswerHalf || _acceptedCount % 2 == 1;
+            var accepted = Interlocked.Increment(ref _acceptedCount);
+            if ((_behaviour == ServerBehaviour.RefuseEveryOther && accepted % 2 == 0) || _behaviour == ServerBehaviour.RefuseAll)
+            {
+                Interlocked.Increment(ref _refused);
+                new Thread(() => Refuse(socket)) { IsBackground = true }.Start();
+                continue;
+            }
+
+            var answer = (_behaviour != ServerBehaviour.AnswerHalf && _behaviour != ServerBehaviour.RefuseEveryOther) || accepted % 2 == 1;
             new Thread(() => ServeWrong(socket, answer)) { IsBackground = true }.Start();
+        }
+    }
+
+    private static void Refuse(Socket socket)
+    {
+        try
+        {
+            socket.Send("ERROR: too many connections\n"u8);
+            socket.Shutdown(SocketShutdown.Send);
+            var buffer = new byte[4096];
+            socket.ReceiveTimeout = 10_000;
+            while (socket.Receive(buffer) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The client closed or the test ended.
+        }
+        finally
+        {
+            socket.Dispose();
         }
     }
 
@@ -110,6 +156,7 @@ public sealed class LoopbackServer : IAsyncDisposable
                 switch (_behaviour)
                 {
                     case ServerBehaviour.AnswerHalf:
+                    case ServerBehaviour.RefuseEveryOther:
                         if (answer)
                         {
                             socket.Send(buffer.AsSpan(0, n));
