@@ -21,7 +21,7 @@ internal sealed partial class EpollConnection
             while (true)
             {
                 var result = await reader.ReadAsync();
-                if (_isClosed)
+                if (_isClosed || Volatile.Read(ref _abortRequested) is not null)
                 {
                     break;
                 }
@@ -72,6 +72,14 @@ internal sealed partial class EpollConnection
         }
 
     Done:
+        if (Volatile.Read(ref _abortRequested) is { } abort)
+        {
+            _sendDone = true;
+            reader.Complete(abort);
+            AbortOnLoop(abort);
+            return;
+        }
+
         if (!_isClosed && !failed && appError is null)
         {
             // Graceful end: FIN after the last reply; the descriptor closes once the peer's input is done too.

@@ -45,6 +45,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
     private bool _lingering;
     private bool _isClosed;
     private ConnectionAbortedException? _abortReason;
+    private ConnectionAbortedException? _abortRequested;
     private IDictionary<object, object?>? _items;
 
     public EpollConnection(int fd, EpollLoop loop, EndPoint? localEndPoint, EndPoint? remoteEndPoint, int segmentSize)
@@ -95,12 +96,16 @@ internal sealed partial class EpollConnection : ConnectionContext,
     public Task Closed => _closed.Task;
 
     /// <summary>Resets the connection (RST): from any thread, done on the loop.</summary>
-    public override void Abort(ConnectionAbortedException abortReason) =>
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        // Seen by the sender before its next send or FIN, so nothing the app completes after Abort goes out gracefully.
+        Interlocked.CompareExchange(ref _abortRequested, abortReason, null);
         _loop.Post(static state =>
         {
             var (connection, reason) = ((EpollConnection, ConnectionAbortedException))state!;
             connection.AbortOnLoop(reason);
         }, (this, abortReason));
+    }
 
     /// <summary>
     /// Completes the app's ends of both pipes (what is written is still sent, then FIN) and waits for the descriptor to

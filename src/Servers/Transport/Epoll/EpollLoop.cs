@@ -35,6 +35,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _freeCount;
     private int _slotCount;
     private int _open;
+    private long _accepted;
     private int _wakePending;
     private int _threadId = -1;
     private volatile bool _stopRequested;
@@ -147,6 +148,7 @@ internal sealed unsafe class EpollLoop : IDisposable
 
         _slots[slot] = connection;
         _open++;
+        Interlocked.Increment(ref _accepted);
 
         // The generation makes a stale event (same batch as the close) miss a slot that was reused meanwhile.
         return ((ulong)++_generations[slot] << 32) | (uint)slot;
@@ -315,6 +317,9 @@ internal sealed unsafe class EpollLoop : IDisposable
             _slots[i]?.AbortOnLoop(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("the transport stopped"));
         }
     }
+
+    /// <summary>Connections this loop has been given (tests: the spread over loops).</summary>
+    public long AcceptedCount => Interlocked.Read(ref _accepted);
 
     /// <summary>Whether the loop still owns open connections (tests).</summary>
     public int OpenCount => Volatile.Read(ref _open);

@@ -29,7 +29,8 @@ internal sealed record EpollTransportOptions
     /// <summary>Where the app's continuations run: inline on the loop (no simulated work), or the thread pool.</summary>
     public PipeScheduler AppScheduler { get; init; } = PipeScheduler.Inline;
 
-    public MemoryPool<byte> Pool { get; init; } = MemoryPool<byte>.Shared;
+    /// <summary>Where the pipes' segments come from: reused blocks, so steady state allocates nothing.</summary>
+    public MemoryPool<byte> Pool { get; init; } = new BlockMemoryPool(PipeLimits.MinimumSegmentSize);
 
     public required ILogger Logger { get; init; }
 
@@ -48,6 +49,7 @@ internal sealed record EpollTransportOptions
             OutputResume = output.ResumeWriterThreshold,
             SegmentSize = input.MinimumSegmentSize,
             AppScheduler = PipeLimits.Scheduler(options.Protocol),
+            Pool = new BlockMemoryPool(input.MinimumSegmentSize),
             Logger = logger,
         };
     }
