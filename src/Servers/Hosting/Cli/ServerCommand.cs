@@ -166,7 +166,9 @@ internal sealed class ServerCommand
         // Only the pipe models have a transport to choose; elsewhere the option would be silently ignored.
         Root.Validators.Add(result =>
         {
-            var model = result.GetValue(_model);
+            // The raw token, not GetValue: a bad --model has its own error, and GetValue would throw on it.
+            var tokens = result.GetResult(_model)?.Tokens;
+            var model = tokens is { Count: > 0 } ? tokens[^1].Value.ToLowerInvariant() : "async";
             if (result.GetResult(_transport) is not null && model is not ("async" or "kestrel"))
             {
                 result.AddError($"--transport applies to --model async and kestrel only, not {model}");
