@@ -2,8 +2,9 @@
 # syscalls-per-message.sh — how many system calls of each kind a server makes per echoed message, from perf's syscall
 # tracepoints (cheap, unlike strace) counted for 3 s in the middle of an 8 s closed-model run.
 #
-#   scripts/syscalls-per-message.sh MODEL|c [CONNECTIONS=50] [PIPELINE=1] [ENV=VALUE...]
+#   scripts/syscalls-per-message.sh MODEL[:TRANSPORT]|c [CONNECTIONS=50] [PIPELINE=1] [ENV=VALUE...]
 #
+# MODEL:TRANSPORT (async:sockets, kestrel:epoll) adds --transport, as the bench's model spec does.
 # MODEL runs src/Servers/bin/Release (build first; $ECHO_SERVER_DLL overrides); c runs the C epoll reference (/tmp/c-epoll-echo). Messages in
 # the window = the generator's per-second counts for the seconds the window covers. Server on core 0, generator on core 1, port 17490.
 set -euo pipefail
@@ -16,7 +17,9 @@ if [[ $model == c ]]; then
   [[ -x /tmp/c-epoll-echo ]] || gcc -O2 -o /tmp/c-epoll-echo "$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/c-epoll-echo.c" -lpthread
   taskset -c 0 /tmp/c-epoll-echo $port > "$out/server.log" 2>&1 &
 else
-  env "$@" taskset -c 0 dotnet "${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}" --model "$model" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
+  transport=()
+  [[ $model == *:* ]] && transport=(--transport "${model#*:}")
+  env "$@" taskset -c 0 dotnet "${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}" --model "${model%%:*}" "${transport[@]}" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
 fi
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT

@@ -3,7 +3,9 @@ namespace EchoServers.Load.Bench;
 /// <summary>
 /// One row of the bench: an <c>echo-server</c> model with its arguments, or the external <c>--reference</c>
 /// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the reference notes' server, which serves 5
-/// connections at once); <c>pool:N</c> runs <c>--workers N</c> and is labelled <c>pool(N)</c>.
+/// connections at once); <c>pool:N</c> runs <c>--workers N</c> and is labelled <c>pool(N)</c>. <c>async:T</c> and
+/// <c>kestrel:T</c> run <c>--transport T</c> (sockets or epoll) and keep that label, so both transports appear side by
+/// side; plain <c>async</c>/<c>kestrel</c> run the server's default transport (epoll on Linux).
 /// </summary>
 /// <param name="Label">Row name in the report.</param>
 /// <param name="Model">The <c>--model</c> value; null for the reference.</param>
@@ -48,12 +50,23 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
             var name = parts[0].ToLowerInvariant();
             if (!Known.Contains(name))
             {
-                error = $"--models: unknown model '{parts[0]}'; known: {string.Join(", ", Known)} (pool:N for N workers)";
+                error = $"--models: unknown model '{parts[0]}'; known: {string.Join(", ", Known)} (pool:N for N workers, async:sockets|epoll, kestrel:sockets|epoll)";
                 return false;
             }
 
             BenchModel model;
-            if (parts.Length == 2)
+            if (parts.Length == 2 && name is "async" or "kestrel")
+            {
+                var transport = parts[1].ToLowerInvariant();
+                if (transport is not ("sockets" or "epoll"))
+                {
+                    error = $"--models: '{item}' is not valid; {name} takes a transport, {name}:sockets or {name}:epoll";
+                    return false;
+                }
+
+                model = new BenchModel($"{name}:{transport}", name, ["--transport", transport]);
+            }
+            else if (parts.Length == 2)
             {
                 if (name != "pool" || !int.TryParse(parts[1], out var workers) || workers is < 1 or > 10_000)
                 {

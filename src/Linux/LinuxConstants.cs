@@ -16,6 +16,7 @@ internal static class LinuxConstants
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;
     public const uint EpollRdHup = 0x2000;
+    public const uint EpollOneShot = 0x40000000;
 
     public const int SockStream = 1;
     public const int SockNonBlock = 0x800;

@@ -60,7 +60,19 @@ public sealed class BenchParsingTests
         Assert.All(models, m => Assert.False(m.IsReference));
     }
 
+    [Fact]
+    public void Async_and_kestrel_take_a_transport_and_keep_it_in_the_label()
+    {
+        Assert.True(BenchModel.TryParseList("async:sockets,async:epoll,kestrel:EPOLL,async", out var models, out var error), error);
+        Assert.Equal(["async:sockets", "async:epoll", "kestrel:epoll", "async"], models.Select(m => m.Label));
+        Assert.Equal(["async", "async", "kestrel", "async"], models.Select(m => m.Model));
+        Assert.Equal(["--transport", "sockets"], models[0].ExtraArgs);
+        Assert.Equal(["--transport", "epoll"], models[2].ExtraArgs);
+        Assert.Empty(models[3].ExtraArgs);
+    }
+
     [Theory]
+    [InlineData("async:uring", "async:sockets or async:epoll")]
     [InlineData("threads,fibers", "unknown model 'fibers'")]
     [InlineData("pool:0", "pool:N with N from 1 to 10000")]
     [InlineData("threads:4", "only pool takes a worker count")]

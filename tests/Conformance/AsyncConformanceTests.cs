@@ -5,4 +5,6 @@ namespace EchoServers.Tests.Conformance;
 public sealed class AsyncConformanceTests : EchoServerConformanceTests
 {
     protected override ServerModel Model => ServerModel.Async;
+
+    protected override ServerOptions Configure(ServerOptions options) => options with { Transport = TransportKind.Sockets };
 }

@@ -5,4 +5,6 @@ namespace EchoServers.Tests.Conformance;
 public sealed class KestrelConformanceTests : EchoServerConformanceTests
 {
     protected override ServerModel Model => ServerModel.Kestrel;
+
+    protected override ServerOptions Configure(ServerOptions options) => options with { Transport = TransportKind.Sockets };
 }

@@ -54,6 +54,7 @@ public sealed class CommandLineTests
     [InlineData("--work", "gpu:5ms")]
     [InlineData("--host", "not-an-address")]
     [InlineData("--workers", "0")]
+    [InlineData("--transport", "uring")]
     public async Task Bad_values_exit_2_with_one_line(string option, string value)
     {
         var stderr = new StringWriter();
@@ -71,5 +72,37 @@ public sealed class CommandLineTests
         var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.StartsWith("echo-server: ", lines[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pool")]
+    [InlineData("threads")]
+    [InlineData("eventloop")]
+    public async Task Transport_is_refused_for_models_without_one(string model)
+    {
+        var stderr = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            Assert.Equal(2, await EchoServers.Servers.Program.Main(["--model", model, "--transport", "epoll"]));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        Assert.Contains("--transport applies to --model async and kestrel only", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("async", "sockets", TransportKind.Sockets)]
+    [InlineData("kestrel", "epoll", TransportKind.Epoll)]
+    public void Transport_binds_for_the_pipe_models(string model, string transport, TransportKind expected)
+    {
+        var command = new ServerCommand();
+        var options = command.BindServerOptions(command.Root.Parse(["--model", model, "--transport", transport]));
+        Assert.Equal(expected, options.Transport);
+        Assert.Null(command.BindServerOptions(command.Root.Parse(["--model", model])).Transport);
     }
 }

@@ -16,6 +16,7 @@ public static class ServerFactory
     {
         ServerModel.Threads => new ThreadsEchoServer(options, metrics, loggerFactory),
         ServerModel.Pool => new PoolEchoServer(options, metrics, loggerFactory),
+        ServerModel.Async when options.EffectiveTransport == TransportKind.Epoll => new AsyncListenerEchoServer(options, metrics, loggerFactory),
         ServerModel.Async => new AsyncEchoServer(options, metrics, loggerFactory),
         ServerModel.Kestrel => new KestrelEchoServer(options, metrics, loggerFactory),
         ServerModel.EventLoop => new EventLoopEchoServer(options, metrics, loggerFactory),

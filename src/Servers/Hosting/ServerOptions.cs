@@ -27,8 +27,17 @@ public sealed record ServerOptions
     /// <summary>Pool model: connections that may wait for a worker. Default 100.</summary>
     public int Queue { get; init; } = 100;
 
-    /// <summary>Event-loop model: loops (threads), each with its own SO_REUSEPORT listener. Default 1.</summary>
+    /// <summary>Event-loop model and the epoll transport: loops (threads). Default 1.</summary>
     public int Loops { get; init; } = 1;
+
+    /// <summary>
+    /// async and Kestrel: the transport; null picks <see cref="TransportKind.Epoll"/> on Linux and
+    /// <see cref="TransportKind.Sockets"/> elsewhere (see <see cref="EffectiveTransport"/>).
+    /// </summary>
+    public TransportKind? Transport { get; init; }
+
+    /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or the platform's default.</summary>
+    public TransportKind EffectiveTransport => Transport ?? (OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets);
 
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 4096;

@@ -1,14 +1,13 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace EchoServers.Servers.Kestrel;
 
-/// <summary>Kestrel's socket transport, with every listener it binds behind the <see cref="AdmissionGate"/>.</summary>
-internal sealed class GatedListenerFactory(SocketTransportFactory inner, AdmissionGate gate) : IConnectionListenerFactory, IConnectionListenerFactorySelector
+/// <summary>A Kestrel transport (sockets or epoll), with every listener it binds behind the <see cref="AdmissionGate"/>.</summary>
+internal sealed class GatedListenerFactory(IConnectionListenerFactory inner, AdmissionGate gate) : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
         new GatedConnectionListener(await inner.BindAsync(endpoint, cancellationToken), gate);
 
-    public bool CanBind(EndPoint endpoint) => inner.CanBind(endpoint);
+    public bool CanBind(EndPoint endpoint) => inner is IConnectionListenerFactorySelector selector ? selector.CanBind(endpoint) : endpoint is IPEndPoint;
 }

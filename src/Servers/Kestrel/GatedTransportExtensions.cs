@@ -30,4 +30,8 @@ internal static class GatedTransportExtensions
             new GatedListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(provider), gate));
         return services;
     }
+
+    /// <summary>Registers <paramref name="transport"/> (e.g. the epoll transport) behind the gate, with <c>UseKestrelCore</c> and no <c>UseSockets</c>.</summary>
+    public static IServiceCollection UseGatedTransport(this IServiceCollection services, IConnectionListenerFactory transport, AdmissionGate gate) =>
+        services.AddSingleton<IConnectionListenerFactory>(new GatedListenerFactory(transport, gate));
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Transport.Epoll;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -51,19 +52,30 @@ internal sealed class KestrelEchoServer : IEchoServer
         builder.Services.AddSingleton(_state);
         builder.Services.AddSingleton<IHostLifetime, SilentHostLifetime>();
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseSockets(sockets =>
+        if (options.EffectiveTransport == TransportKind.Epoll)
         {
-            sockets.NoDelay = true;
+            // The project's epoll transport; its pipes get the same thresholds and scheduling as the sockets below.
+            // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
+            var transport = new EpollTransportFactory(EpollTransportOptions.For(options, _context.LoggerFactory.CreateLogger("EchoServers.Transport.Epoll")));
+            builder.Services.UseGatedTransport(transport, _gate);
+        }
+        else
+        {
+            builder.WebHost.UseSockets(sockets =>
+            {
+                sockets.NoDelay = true;
 
-            // Inline like the async model: no thread-pool hop per read unless simulated work may block.
-            sockets.UnsafePreferInlineScheduling = options.Protocol.Work.IsNone;
-            sockets.MaxReadBufferSize = PipeLimits.InputPause(options.Protocol);
-            sockets.MaxWriteBufferSize = PipeLimits.OutputPause;
-            sockets.Backlog = options.Backlog;
-        });
+                // Inline like the async model: no thread-pool hop per read unless simulated work may block.
+                sockets.UnsafePreferInlineScheduling = options.Protocol.Work.IsNone;
+                sockets.MaxReadBufferSize = PipeLimits.InputPause(options.Protocol);
+                sockets.MaxWriteBufferSize = PipeLimits.OutputPause;
+                sockets.Backlog = options.Backlog;
+            });
 
-        // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
-        builder.Services.GateSocketTransport(_gate);
+            // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
+            builder.Services.GateSocketTransport(_gate);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

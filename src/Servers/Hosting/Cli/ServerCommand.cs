@@ -115,9 +115,16 @@ internal sealed class ServerCommand
 
     private readonly Option<int> _loops = new("--loops")
     {
-        Description = "eventloop: event loops (threads), each with its own SO_REUSEPORT listener",
+        Description = "eventloop: event loops (threads), each with its own SO_REUSEPORT listener; async/kestrel on --transport epoll: the transport's loop threads",
         DefaultValueFactory = _ => 1,
         CustomParser = OptionParsers.Int("--loops", 1, 1024),
+    };
+
+    private readonly Option<string> _transport = new("--transport")
+    {
+        Description = "async, kestrel: sockets (System.Net.Sockets) | epoll (the project's epoll transport) [default: epoll on Linux, sockets elsewhere]",
+        CustomParser = OptionParsers.Choice("--transport", "sockets", "sockets", "epoll"),
+        HelpName = "sockets|epoll",
     };
 
     private readonly Option<TimeSpan?> _drainTimeout = new("--drain-timeout")
@@ -153,8 +160,20 @@ internal sealed class ServerCommand
         Root = new RootCommand(Description)
         {
             _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
-            _workers, _queue, _loops, _drainTimeout, _statsInterval, _logLevel, _logFile,
+            _workers, _queue, _loops, _transport, _drainTimeout, _statsInterval, _logLevel, _logFile,
         };
+
+        // Only the pipe models have a transport to choose; elsewhere the option would be silently ignored.
+        Root.Validators.Add(result =>
+        {
+            // The raw token, not GetValue: a bad --model has its own error, and GetValue would throw on it.
+            var tokens = result.GetResult(_model)?.Tokens;
+            var model = tokens is { Count: > 0 } ? tokens[^1].Value.ToLowerInvariant() : "async";
+            if (result.GetResult(_transport) is not null && model is not ("async" or "kestrel"))
+            {
+                result.AddError($"--transport applies to --model async and kestrel only, not {model}");
+            }
+        });
     }
 
     public RootCommand Root { get; }
@@ -168,6 +187,12 @@ internal sealed class ServerCommand
         Workers = parse.GetValue(_workers),
         Queue = parse.GetValue(_queue),
         Loops = parse.GetValue(_loops),
+        Transport = parse.GetValue(_transport) switch
+        {
+            "sockets" => TransportKind.Sockets,
+            "epoll" => TransportKind.Epoll,
+            _ => null,
+        },
         DrainTimeout = parse.GetValue(_drainTimeout) ?? TimeSpan.FromSeconds(5),
         StatsInterval = parse.GetValue(_statsInterval) ?? TimeSpan.FromSeconds(10),
         Protocol = new ProtocolOptions

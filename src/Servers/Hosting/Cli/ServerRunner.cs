@@ -82,6 +82,11 @@ internal static partial class ServerRunner
             if (logger.IsEnabled(LogLevel.Information))
             {
                 LogListening(logger, endPoint, model, framing, transform);
+                if (options.Model is ServerModel.Async or ServerModel.Kestrel)
+                {
+                    var epoll = options.EffectiveTransport == TransportKind.Epoll;
+                    LogTransport(logger, epoll ? "epoll" : "sockets", epoll ? options.Loops : 0);
+                }
             }
             else
             {
@@ -114,6 +119,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Information, Message = "listening on {EndPoint} (model {Model}, framing {Framing}, transform {Transform})")]
     private static partial void LogListening(ILogger logger, System.Net.IPEndPoint endPoint, string model, string framing, string transform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "transport {Transport} (loops {Loops}; 0 = System.Net.Sockets)")]
+    private static partial void LogTransport(ILogger logger, string transport, int loops);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
     private static partial void LogStopping(ILogger logger, string signal, string drain, long active);

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Transport.Epoll;
+
+/// <summary>The epoll transport's log lines.</summary>
+internal static partial class EpollTransportLog
+{
+    [LoggerMessage(Level = LogLevel.Critical, Message = "epoll transport loop {Loop} crashed; its connections were aborted")]
+    public static partial void LoopCrashed(ILogger logger, int loop, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "epoll transport loop {Loop}: {Call} failed with errno {Errno}")]
+    public static partial void SyscallFailed(ILogger logger, int loop, int errno, string call);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "epoll transport loop {Loop}: a posted continuation failed")]
+    public static partial void PostedFailed(ILogger logger, int loop, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "epoll transport: accept4 failed with errno {Errno} (out of descriptors or memory); retrying in {DelayMs} ms")]
+    public static partial void AcceptExhausted(ILogger logger, int errno, int delayMs);
+}
