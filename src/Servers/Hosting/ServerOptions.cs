@@ -30,6 +30,9 @@ public sealed record ServerOptions
     /// <summary>Event-loop model: loops (threads), each with its own SO_REUSEPORT listener. Default 1.</summary>
     public int Loops { get; init; } = 1;
 
+    /// <summary>Listen with SO_REUSEPORT, sharing the port with the other workers of <c>--processes</c>. Default off: a second server must not share our port silently.</summary>
+    public bool ReusePort { get; init; }
+
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 4096;
 
