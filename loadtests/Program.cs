@@ -16,6 +16,7 @@ internal static class Program
         {
             RunCommand.Create(),
             BenchCommand.Create(),
+            MergeCommand.Create(),
         };
 
         var parse = root.Parse(args);

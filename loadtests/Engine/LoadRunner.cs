@@ -142,6 +142,7 @@ public static class LoadRunner
 
         var latency = Histograms.Merge(loops.Select(l => (HistogramBase)l.Latency));
         var service = Histograms.Merge(loops.Select(l => (HistogramBase)l.Service));
+        var lateness = profile.IsOpen ? Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness)) : null;
         var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
         var messages = Sum(c => c.MeasuredReceived);
         var errors = new ErrorCounts(
@@ -196,7 +197,7 @@ public static class LoadRunner
             Errors = errors,
             Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
-            SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
+            SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
             ConnectLatencyUs = LatencySummary.Of(connector.ConnectLatency),
             Target = options.Target.ToString(),
             Model = profile.IsOpen ? "open" : "closed",
@@ -214,6 +215,8 @@ public static class LoadRunner
             PerSecond = sampler.Seconds,
             LatencyHistogram = latency,
             ServiceHistogram = service,
+            LatenessHistogram = lateness,
+            ConnectHistogram = connector.ConnectLatency,
         };
     }
 }
