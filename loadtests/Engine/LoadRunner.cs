@@ -35,6 +35,7 @@ public static class LoadRunner
 
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
+        sources = options.SourceAddresses ?? sources;
         warnings.ForEach(progress.OnWarning);
 
         var connector = await ConnectAsync(options, count, sources, progress, cancellationToken);
@@ -46,6 +47,11 @@ public static class LoadRunner
         if (connector.Failed > 0)
         {
             Warn($"{connector.Failed} of {count} connections failed: {connector.FirstError}");
+        }
+
+        if (options.StartGate is { } gate)
+        {
+            await gate(cancellationToken);
         }
 
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02));
