@@ -18,6 +18,7 @@ internal static class Program
             BenchCommand.Create(),
             SweepCommand.Create(),
             CompareCommand.Create(),
+            MergeCommand.Create(),
         };
 
         var parse = root.Parse(args);

@@ -7,6 +7,7 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v taskset >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
 command -v prlimit >/dev/null || need+=(util-linux)
+command -v haproxy >/dev/null || need+=(haproxy)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

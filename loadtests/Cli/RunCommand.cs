@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EchoServers.Load.Distributed;
 using EchoServers.Load.Engine;
 using EchoServers.Load.Reports;
 
@@ -19,22 +20,28 @@ internal static class RunCommand
     public static Command Create()
     {
         var options = new RunCommandOptions();
+        var distributed = new DistributedRunOptions();
         var command = new Command("run", "Load an echo server with many connections; verify every reply; measure latency and throughput.");
-        foreach (var option in options.All)
+        foreach (var option in options.All.Concat(distributed.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, parse, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, distributed, parse, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(RunCommandOptions definition, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(RunCommandOptions definition, DistributedRunOptions distributed, ParseResult parse, CancellationToken cancellationToken)
     {
-        if (!definition.TryBind(parse, out var bound, out var error))
+        if (!definition.TryBind(parse, out var bound, out var error) || !distributed.TryApply(parse, ref bound, out var processes, out error))
         {
             await Console.Error.WriteLineAsync($"echo-load: {error}");
             return UsageError;
+        }
+
+        if (processes > 1)
+        {
+            return await ProcessFanOut.RunAsync(bound, processes, cancellationToken);
         }
 
         IProgressSink progress = bound.Quiet

@@ -144,6 +144,9 @@ internal sealed class Connector
         {
             if (_sources.Count > 0)
             {
+                // IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect, unique per 4-tuple, instead of at bind, unique
+                // per address among bind()'s half of the range, a search that slows to a crawl past ~10,000 sockets.
+                socket.SetRawSocketOption(0, 24, BitConverter.GetBytes(1));
                 socket.Bind(new IPEndPoint(_sources[index / _perSource], 0));
             }
 

@@ -92,6 +92,12 @@ public sealed record LoadOptions
     /// <summary>Allow RFC 1918 / unique-local targets as well as loopback.</summary>
     public bool AllowPrivateNetwork { get; init; }
 
+    /// <summary>Source addresses to bind (a share's own 127.0.0.x range); null = chosen by <see cref="Preflight"/>.</summary>
+    public IReadOnlyList<IPAddress>? SourceAddresses { get; init; }
+
+    /// <summary>Awaited once every connection is open, before warm-up: <c>--start-at</c>, or the barrier of <c>run --processes</c>.</summary>
+    public Func<CancellationToken, Task>? StartGate { get; init; }
+
     /// <summary>The shape of the run: the steps, or one step built from <c>-c/-d</c> or <c>--rate/-d</c>.</summary>
     public LoadProfile BuildProfile()
     {

@@ -41,6 +41,7 @@ public static class LoadRunner
 
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
+        sources = options.SourceAddresses ?? sources;
         if (options.Churn)
         {
             warnings.Add(Preflight.ChurnLimit(options.Target, sources.Count));
@@ -66,6 +67,12 @@ public static class LoadRunner
         }
 
         WarnFailed(connector, count, warnings, progress);
+        if (options.StartGate is { } gate)
+        {
+            // A share of a multi-process run: every share is connected; start the load together.
+            await gate(cancellationToken);
+        }
+
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02))
         {
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
@@ -108,6 +115,12 @@ public static class LoadRunner
         LoadOptions options, LoadProfile profile, int count, IReadOnlyList<System.Net.IPAddress> sources, List<string> warnings,
         IProgressSink progress, CancellationToken cancellationToken)
     {
+        if (options.StartGate is { } gate)
+        {
+            // A share of a multi-process run: every share starts its storm at the same moment.
+            await gate(cancellationToken);
+        }
+
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp())
         {
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
@@ -278,6 +291,7 @@ public static class LoadRunner
 
         var latency = Histograms.Merge(loops.Select(l => (HistogramBase)l.Latency));
         var service = Histograms.Merge(loops.Select(l => (HistogramBase)l.Service));
+        var lateness = profile.IsOpen ? Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness)) : null;
         var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
         var messages = Sum(c => c.MeasuredReceived);
         var firstReply = Histograms.Merge(loops.Select(l => (HistogramBase)l.FirstReply));
@@ -348,7 +362,7 @@ public static class LoadRunner
             Errors = errors,
             Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
-            SendLatenessUs = profile.IsOpen ? LatencySummary.Of(Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness))) : null,
+            SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
             ConnectLatencyUs = LatencySummary.Of(connectLatency),
             ConnectUs = LatencySummary.Of(connectLatency),
             Connects = connector.Established.Count + Sum(c => c.Connects),
@@ -379,6 +393,8 @@ public static class LoadRunner
             PerSecond = sampler.Seconds,
             LatencyHistogram = latency,
             ServiceHistogram = service,
+            LatenessHistogram = lateness,
+            ConnectHistogram = connectLatency,
         };
     }
 }

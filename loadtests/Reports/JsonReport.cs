@@ -13,7 +13,12 @@ public static class JsonReport
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string Serialize(LoadResult result) => JsonSerializer.Serialize(result, Options);
+    public static string Serialize(LoadResult result) =>
+        JsonSerializer.Serialize(result with { HdrLog = result.HdrLog ?? Distributed.EmbeddedHistograms.Of(result) }, Options);
+
+    /// <summary>Reads a result written by <see cref="Write"/> (its histograms from <c>hdrLog</c>, when present).</summary>
+    public static LoadResult Read(string path) => JsonSerializer.Deserialize<LoadResult>(File.ReadAllText(path), Options)
+        ?? throw new JsonException($"{path} holds no result");
 
     public static void Write(LoadResult result, string path) => File.WriteAllText(path, Serialize(result) + "\n");
 }

@@ -107,6 +107,15 @@ public sealed record LoadResult
 
     [JsonIgnore]
     public HistogramBase? ServiceHistogram { get; init; }
+
+    [JsonIgnore]
+    public HistogramBase? LatenessHistogram { get; init; }
+
+    [JsonIgnore]
+    public HistogramBase? ConnectHistogram { get; init; }
+
+    /// <summary>The histograms as an HdrHistogram log (lossless), so that <c>echo-load merge</c> adds runs exactly.</summary>
+    public string? HdrLog { get; init; }
 }
 
 public sealed record ConnectionCounts(int Requested, int Established, int Failed, int Served);

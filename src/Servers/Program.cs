@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EchoServers.Servers.Hosting.Cli;
+using EchoServers.Servers.Hosting.Processes;
 
 namespace EchoServers.Servers;
 
@@ -16,7 +17,9 @@ internal static class Program
             return 2;
         }
 
-        command.Root.SetAction((result, _) => ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result)));
+        command.Root.SetAction((result, _) => command.BindProcesses(result) > 1 && WorkerIdentity.Current is null
+            ? ProcessSupervisor.RunAsync(command.BindServerOptions(result), command.BindProcesses(result), args, command.BindLoggingOptions(result))
+            : ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result)));
 
         // The runner owns SIGINT/SIGTERM (drain, then exit 0); System.CommandLine must not race it.
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

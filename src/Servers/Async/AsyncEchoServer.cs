@@ -37,7 +37,7 @@ internal sealed class AsyncEchoServer : IEchoServer
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = ListenSocket.Create(_context.Options.EndPoint, _context.Options.Backlog);
+        _listener = ListenSocket.Create(_context.Options.EndPoint, _context.Options.Backlog, _context.Options.ReusePort);
         _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _acceptLoop = AcceptLoopAsync(_listener);
         return Task.CompletedTask;

@@ -40,7 +40,7 @@ internal abstract class BlockingServer : IEchoServer
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = ListenSocket.Create(Context.Options.EndPoint, Context.Options.Backlog);
+        _listener = ListenSocket.Create(Context.Options.EndPoint, Context.Options.Backlog, Context.Options.ReusePort);
         _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         OnStarting();
         var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "echo-accept" };

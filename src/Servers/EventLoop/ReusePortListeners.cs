@@ -21,9 +21,9 @@ internal static class ReusePortListeners
             {
                 var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 sockets.Add(socket);
-                if (options.Loops > 1)
+                if (options.Loops > 1 || options.ReusePort)
                 {
-                    // Only with several loops: SO_REUSEPORT would otherwise let a second server share our port silently.
+                    // Only with several loops or processes: SO_REUSEPORT would otherwise let a second server share our port silently.
                     socket.SetRawSocketOption(LinuxConstants.SolSocket, LinuxConstants.SoReusePort, BitConverter.GetBytes(1));
                 }
 

@@ -7,17 +7,11 @@ namespace EchoServers.Servers.Hosting;
 internal static class ListenSocket
 {
     /// <summary>Binds <paramref name="endPoint"/> (dual mode for <c>::</c>) and listens. Throws <see cref="SocketException"/> (AddressAlreadyInUse) when taken.</summary>
-    public static Socket Create(IPEndPoint endPoint, int backlog)
+    public static Socket Create(IPEndPoint endPoint, int backlog, bool reusePort = false)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = Processes.ReusePort.Bind(endPoint, reusePort);
         try
         {
-            if (endPoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true;
-            }
-
-            socket.Bind(endPoint);
             socket.Listen(backlog);
             return socket;
         }

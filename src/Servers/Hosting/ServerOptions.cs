@@ -39,6 +39,9 @@ public sealed record ServerOptions
     /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or the platform's default.</summary>
     public TransportKind EffectiveTransport => Transport ?? (OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets);
 
+    /// <summary>Listen with SO_REUSEPORT, sharing the port with the other workers of <c>--processes</c>. Default off: a second server must not share our port silently.</summary>
+    public bool ReusePort { get; init; }
+
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 4096;
 

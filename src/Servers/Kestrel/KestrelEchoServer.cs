@@ -70,6 +70,11 @@ internal sealed class KestrelEchoServer : IEchoServer
                 sockets.MaxReadBufferSize = PipeLimits.InputPause(options.Protocol);
                 sockets.MaxWriteBufferSize = PipeLimits.OutputPause;
                 sockets.Backlog = options.Backlog;
+                if (options.ReusePort)
+                {
+                    // A worker of --processes: join the port the supervisor reserved, next to the other workers.
+                    sockets.CreateBoundListenSocket = endPoint => Hosting.Processes.ReusePort.Bind((IPEndPoint)endPoint, reusePort: true);
+                }
             });
 
             // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.

@@ -21,6 +21,7 @@ internal sealed class ServerCommand
           echo-server --model threads --port 0          any free port (read it from the 'listening on' line)
           echo-server --model kestrel --framing length --max-frame 1MiB --idle-timeout 30s
           echo-server --model async --work cpu:50us --stats-interval 5s
+          echo-server --model eventloop --processes 4   four worker processes on one port, restarted if they die
         Test it:  nc 127.0.0.1 1688      Metrics:  dotnet-counters monitor -n echo-server --counters EchoServers
         """;
 
@@ -127,6 +128,13 @@ internal sealed class ServerCommand
         HelpName = "sockets|epoll",
     };
 
+    private readonly Option<int> _processes = new("--processes")
+    {
+        Description = "Worker processes sharing the port (SO_REUSEPORT) under a supervisor that restarts them; --max-connections is per process",
+        DefaultValueFactory = _ => 1,
+        CustomParser = OptionParsers.Int("--processes", 1, 256),
+    };
+
     private readonly Option<TimeSpan?> _drainTimeout = new("--drain-timeout")
     {
         Description = "On SIGINT/SIGTERM: how long open connections may go on before they are closed [default: 5s]",
@@ -160,7 +168,7 @@ internal sealed class ServerCommand
         Root = new RootCommand(Description)
         {
             _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
-            _workers, _queue, _loops, _transport, _drainTimeout, _statsInterval, _logLevel, _logFile,
+            _workers, _queue, _loops, _transport, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
         };
 
         // Only the pipe models have a transport to choose; elsewhere the option would be silently ignored.
@@ -205,6 +213,9 @@ internal sealed class ServerCommand
             FrameTimeout = parse.GetValue(_frameTimeout) ?? TimeSpan.Zero,
         },
     };
+
+    /// <summary>The <c>--processes</c> count (1: this process serves, no supervisor).</summary>
+    public int BindProcesses(ParseResult parse) => parse.GetValue(_processes);
 
     public LoggingOptions BindLoggingOptions(ParseResult parse) => new(
         parse.GetValue(_logLevel) switch

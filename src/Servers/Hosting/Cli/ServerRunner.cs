@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using EchoServers.Servers.Hosting.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -15,6 +16,12 @@ internal static partial class ServerRunner
         using var loggerFactory = HostLogging.Create(logging);
         var logger = loggerFactory.CreateLogger("EchoServers.Host");
         using var metrics = new EchoMetrics();
+        var worker = WorkerIdentity.Current;
+        if (worker is not null)
+        {
+            options = worker.Apply(options);
+        }
+
         var fdLimit = DescriptorBudget.OpenFileLimit();
         var maxConnections = DescriptorBudget.Clamp(options.MaxConnections, fdLimit);
         if (maxConnections < options.MaxConnections)
@@ -66,6 +73,12 @@ internal static partial class ServerRunner
             {
                 // Keep the process alive: stopping is ours to do.
                 context.Cancel = true;
+                if (worker is not null && context.Signal == PosixSignal.SIGINT)
+                {
+                    // Ctrl-C reaches the whole process group; a worker's supervisor relays it once, as SIGTERM.
+                    return;
+                }
+
                 if (!stopRequested.TrySetResult(context.Signal))
                 {
                     abort.Cancel();
@@ -94,13 +107,22 @@ internal static partial class ServerRunner
                 Console.Out.WriteLine($"listening on {endPoint}");
             }
 
-            using (var stats = new StatsReporter(metrics, loggerFactory.CreateLogger("EchoServers.Stats"), options.StatsInterval))
+            using var channel = worker is null ? null : new WorkerChannel(metrics, () => stopRequested.TrySetResult(PosixSignal.SIGTERM));
+            using (var stats = new StatsReporter(metrics, loggerFactory.CreateLogger("EchoServers.Stats"), worker is null ? options.StatsInterval : TimeSpan.Zero))
             {
                 var signal = (await stopRequested.Task).ToString();
                 var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
                 LogStopping(logger, signal, drain, metrics.Active);
                 await server.StopAsync(options.DrainTimeout, abort.Token);
-                stats.Report();
+                if (channel is null)
+                {
+                    stats.Report();
+                }
+                else
+                {
+                    // The supervisor logs the group's stats line from these totals.
+                    channel.Report();
+                }
             }
 
             LogStopped(logger);

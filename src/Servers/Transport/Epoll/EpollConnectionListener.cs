@@ -36,7 +36,7 @@ internal sealed class EpollConnectionListener : IConnectionListener
     public EpollConnectionListener(IPEndPoint endPoint, EpollTransportOptions options)
     {
         _options = options;
-        _listener = ListenSocket.Create(endPoint, options.Backlog);
+        _listener = ListenSocket.Create(endPoint, options.Backlog, options.ReusePort);
         _listener.Blocking = false;
         EndPoint = _listener.LocalEndPoint!;
         _loops = new EpollLoop[options.Loops];

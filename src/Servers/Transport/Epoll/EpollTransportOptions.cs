@@ -13,6 +13,9 @@ internal sealed record EpollTransportOptions
 
     public int Backlog { get; init; } = 4096;
 
+    /// <summary>Listen with SO_REUSEPORT: a worker of <c>--processes</c> shares the port with the others.</summary>
+    public bool ReusePort { get; init; }
+
     /// <summary>Input pipe: reading stops (EPOLLIN dropped) at this many unconsumed bytes, resumes below the resume mark.</summary>
     public long InputPause { get; init; } = 128 * 1024;
 
@@ -43,6 +46,7 @@ internal sealed record EpollTransportOptions
         {
             Loops = options.Loops,
             Backlog = options.Backlog,
+            ReusePort = options.ReusePort,
             InputPause = input.PauseWriterThreshold,
             InputResume = input.ResumeWriterThreshold,
             OutputPause = output.PauseWriterThreshold,

@@ -1,0 +1,187 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using EchoServers.Servers.Hosting.Cli;
+using Microsoft.Extensions.Logging;
+
+namespace EchoServers.Servers.Hosting.Processes;
+
+/// <summary>
+/// <c>echo-server --processes N</c>: N worker processes of this program on one port (SO_REUSEPORT, the kernel
+/// spreads connections over them), started, watched and restarted by this one. It serves no connection itself;
+/// it reserves the port (<see cref="PortReservation"/>), logs <c>listening on</c> once every worker listens, restarts
+/// a worker that dies (with <see cref="RestartBackoff"/>, one line per restart), relays SIGINT/SIGTERM to every
+/// worker as SIGTERM so each drains, logs one stats line summed over the workers, and exits 0 when all have.
+/// </summary>
+internal sealed partial class ProcessSupervisor : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly ServerOptions _options;
+    private readonly int _processes;
+    private readonly WorkerCommandLine _command;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private WorkerProcess[] _workers = [];
+    private int _restarts;
+
+    private ProcessSupervisor(ServerOptions options, int processes, WorkerCommandLine command, ILogger logger)
+    {
+        _options = options;
+        _processes = processes;
+        _command = command;
+        _logger = logger;
+    }
+
+    public static async Task<int> RunAsync(ServerOptions options, int processes, IReadOnlyList<string> args, LoggingOptions logging)
+    {
+        using var loggerFactory = HostLogging.Create(logging);
+        using var supervisor = new ProcessSupervisor(options, processes, WorkerCommandLine.Of(args), loggerFactory.CreateLogger("EchoServers.Supervisor"));
+        return await supervisor.RunAsync(loggerFactory.CreateLogger("EchoServers.Stats"));
+    }
+
+    private async Task<int> RunAsync(ILogger statsLogger)
+    {
+        PortReservation reservation;
+        try
+        {
+            reservation = new PortReservation(_options.EndPoint);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return Fail($"cannot listen on {_options.EndPoint}: address already in use");
+        }
+        catch (SocketException ex)
+        {
+            return Fail($"cannot listen on {_options.EndPoint}: {ex.Message}");
+        }
+
+        using (reservation)
+        {
+            var endPoint = reservation.EndPoint;
+            _workers = [.. Enumerable.Range(1, _processes).Select(i => new WorkerProcess(i, _command, endPoint.Port))];
+            var firstRuns = _workers.Select(w => w.Start()).ToArray();
+            var allListening = Task.WhenAll(_workers.Select(w => w.Listening));
+            var anyExited = Task.WhenAny(firstRuns);
+            await Task.WhenAny(allListening, anyExited, Task.Delay(StartTimeout));
+            if (!allListening.IsCompleted)
+            {
+                // A worker that cannot start (bad option, model unsupported, limits) would fail again on every restart.
+                foreach (var worker in _workers)
+                {
+                    worker.Kill();
+                }
+
+                await Task.WhenAll(firstRuns);
+                var failed = firstRuns.Select((t, i) => (t, i)).FirstOrDefault(x => x.t.Result != 0);
+                return Fail(failed.t is null
+                    ? $"the workers did not all listen within {StartTimeout.TotalSeconds:0} s"
+                    : $"worker {failed.i + 1} exited before listening ({Signals.DescribeExit(failed.t.Result)})");
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            var model = _options.Model.ToString().ToLowerInvariant();
+            var line = $"listening on {endPoint} (model {model}, framing {_options.Protocol.Framing.ToString().ToLowerInvariant()}, transform {_options.Protocol.Transform.ToString().ToLowerInvariant()}, {_processes} processes, --max-connections {_options.MaxConnections} per process)";
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                LogListening(_logger, line);
+            }
+            else
+            {
+                Console.Out.WriteLine($"listening on {endPoint}");
+            }
+
+            int[] exitCodes;
+            using (var stats = new GroupStatsReporter(() => _workers.Select(w => w.Totals), () => _workers.Count(w => w.Running), _processes, () => _restarts, statsLogger, _options.StatsInterval))
+            {
+                exitCodes = await Task.WhenAll(_workers.Select((w, i) => SuperviseAsync(w, firstRuns[i])));
+                stats.Report();
+            }
+
+            var failures = exitCodes.Count(code => code != 0);
+            if (failures > 0)
+            {
+                LogWorkersFailed(_logger, failures, _processes);
+                return 1;
+            }
+
+            LogStopped(_logger);
+            return 0;
+        }
+    }
+
+    /// <summary>Restarts the slot's worker each time it dies until the group stops; returns the last exit code.</summary>
+    private async Task<int> SuperviseAsync(WorkerProcess worker, Task<int> run)
+    {
+        var backoff = new RestartBackoff();
+        while (true)
+        {
+            var pid = worker.ProcessId;
+            var code = await run;
+            if (_stopping.IsCancellationRequested)
+            {
+                return code;
+            }
+
+            var delay = backoff.Next(DateTime.UtcNow - worker.StartedAt);
+            var restarts = Interlocked.Increment(ref _restarts);
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                LogRestart(_logger, worker.Index, pid, Signals.DescribeExit(code), delay.TotalSeconds, restarts);
+            }
+            try
+            {
+                await Task.Delay(delay, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
+            run = worker.Start();
+        }
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        // Stopping is ours to do: keep this process alive until every worker has drained. A second signal is
+        // relayed too, which makes each worker abort what is left of its drain, as a single server does.
+        context.Cancel = true;
+        var first = !_stopping.IsCancellationRequested;
+        _stopping.Cancel();
+        if (first)
+        {
+            var signal = context.Signal.ToString();
+            var drain = Protocol.Text.DurationText.Format(_options.DrainTimeout);
+            LogStopping(_logger, signal, _processes, drain);
+        }
+
+        foreach (var worker in _workers)
+        {
+            worker.Stop();
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"echo-server: {message}");
+        return 1;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Line}")]
+    private static partial void LogListening(ILogger logger, string line);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) died with {Exit}; restarting in {Delay:0.0} s (restart {Restarts})")]
+    private static partial void LogRestart(ILogger logger, int index, int pid, string exit, double delay, int restarts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping {Processes} workers; their connections may finish within {Drain}")]
+    private static partial void LogStopping(ILogger logger, string signal, int processes, string drain);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Failures} of {Processes} workers did not exit cleanly")]
+    private static partial void LogWorkersFailed(ILogger logger, int failures, int processes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    private static partial void LogStopped(ILogger logger);
+}

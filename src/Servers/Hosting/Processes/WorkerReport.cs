@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace EchoServers.Servers.Hosting.Processes;
+
+/// <summary>
+/// The line a worker writes on its stdout for the supervisor: <c>@metrics</c> and the ten totals of a
+/// <see cref="MetricsSnapshot"/>. Totals, not rates, so a lost or late line costs nothing and the sum over workers
+/// is exact; the supervisor computes the rates of the aggregated stats line itself.
+/// </summary>
+internal static class WorkerReport
+{
+    public const string Prefix = "@metrics ";
+
+    public static string Format(MetricsSnapshot s) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Prefix}{s.Active} {s.Accepted} {s.Rejected} {s.Messages} {s.BytesIn} {s.BytesOut} {s.ProtocolErrors} {s.Resets} {s.IdleCloses} {s.Failures}");
+
+    public static bool TryParse(string line, out MetricsSnapshot snapshot)
+    {
+        snapshot = default;
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = line[Prefix.Length..].Split(' ');
+        if (parts.Length != 10)
+        {
+            return false;
+        }
+
+        var v = new long[10];
+        for (var i = 0; i < v.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]))
+            {
+                return false;
+            }
+        }
+
+        snapshot = new MetricsSnapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+        return true;
+    }
+
+    /// <summary>The sum of two snapshots, field by field.</summary>
+    public static MetricsSnapshot Add(MetricsSnapshot a, MetricsSnapshot b) => new(
+        a.Active + b.Active,
+        a.Accepted + b.Accepted,
+        a.Rejected + b.Rejected,
+        a.Messages + b.Messages,
+        a.BytesIn + b.BytesIn,
+        a.BytesOut + b.BytesOut,
+        a.ProtocolErrors + b.ProtocolErrors,
+        a.Resets + b.Resets,
+        a.IdleCloses + b.IdleCloses,
+        a.Failures + b.Failures);
+}

@@ -1,0 +1,95 @@
+using EchoServers.Load.Distributed;
+using EchoServers.Load.Measurement;
+using EchoServers.Load.Reports;
+using HdrHistogram;
+
+namespace EchoServers.Tests.Distributed;
+
+/// <summary><c>echo-load merge</c>: histograms added exactly through the JSON results, counters and series summed.</summary>
+public sealed class ResultMergerTests
+{
+    [Fact]
+    public void MergeOfTwoResultsHasTheHistogramOfTheUnion()
+    {
+        // Two very different shares: averaging their p99s would be far from the p99 of the union.
+        var random = new Random(7);
+        var fast = Enumerable.Range(0, 20_000).Select(_ => (long)random.Next(50, 150)).ToArray();
+        var slow = Enumerable.Range(0, 500).Select(_ => (long)random.Next(5_000, 90_000)).ToArray();
+        var union = Histogram([.. fast, .. slow]);
+
+        var a = RoundTrip(Result(Histogram(fast), messages: fast.Length, errors: 0, seconds: [10, 20]));
+        var b = RoundTrip(Result(Histogram(slow), messages: slow.Length, errors: 3, seconds: [1, 2, 4]));
+        var merged = ResultMerger.Merge([("a.json", a), ("b.json", b)]);
+
+        Assert.Equal(Counts(union), Counts(merged.LatencyHistogram!));
+        Assert.Equal(LatencySummary.Of(union), merged.LatencyUs);
+        Assert.Equal(union.TotalCount, merged.ServiceTimeUs.Count);
+        Assert.Equal(fast.Length + slow.Length, merged.Messages);
+        Assert.Equal(new ErrorCounts(3, 3, 0, 0, 0, 0, 0, 0, 0), merged.Errors);
+        Assert.Equal(new ConnectionCounts(20, 20, 0, 20), merged.Connections);
+        Assert.False(merged.Valid);
+        Assert.Equal([11L, 22, 4], merged.PerSecond.Select(s => s.Messages));
+
+        // And the merged result survives its own JSON round trip, so merges merge again.
+        Assert.Equal(Counts(union), Counts(RoundTrip(merged) is var again && again.HdrLog is { } log ? EmbeddedHistograms.Decode(log)[EmbeddedHistograms.Latency] : null!));
+    }
+
+    [Fact]
+    public void AResultWithoutHistogramsIsRefusedNotAveraged()
+    {
+        var bare = Result(null, 1, 0, [1]);
+        var error = Assert.Throws<InvalidDataException>(() => ResultMerger.Merge([("old.json", bare), ("old2.json", bare)]));
+        Assert.Contains("old.json has no histograms", error.Message, StringComparison.Ordinal);
+    }
+
+    private static LongHistogram Histogram(long[] values)
+    {
+        var histogram = Histograms.Create();
+        foreach (var value in values)
+        {
+            histogram.RecordValue(value);
+        }
+
+        return histogram;
+    }
+
+    private static List<(long Value, long Count)> Counts(HistogramBase histogram) =>
+        [.. histogram.RecordedValues().Select(v => (v.ValueIteratedTo, v.CountAtValueIteratedTo))];
+
+    private static LoadResult RoundTrip(LoadResult result)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"merge-{Guid.NewGuid():N}.json");
+        try
+        {
+            JsonReport.Write(result, path);
+            return JsonReport.Read(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static LoadResult Result(LongHistogram? latency, long messages, long errors, long[] seconds) => new()
+    {
+        Connections = new ConnectionCounts(10, 10, 0, 10),
+        Messages = messages,
+        MessagesPerSecond = messages,
+        LatencyUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
+        ServiceTimeUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
+        ConnectLatencyUs = LatencySummary.Empty,
+        Errors = new ErrorCounts(errors, errors, 0, 0, 0, 0, 0, 0, 0),
+        Valid = errors == 0,
+        Target = "127.0.0.1:1",
+        Model = "open",
+        Load = "inject 10/s for 1s",
+        Framing = "raw",
+        Expect = "echo",
+        Size = "64",
+        Generator = new GeneratorCost(10, 1, 1, 1, 1, 0, 0, 0, false),
+        Warnings = [],
+        PerSecond = [.. seconds.Select((m, i) => new SecondSnapshot(i + 1, "measure", m, m, m, 1, 2, 3, 0, 10, 0, 1))],
+        LatencyHistogram = latency,
+        ServiceHistogram = latency,
+    };
+}
