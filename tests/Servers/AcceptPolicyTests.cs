@@ -36,6 +36,8 @@ public sealed class AcceptPolicyTests
         await using var server = await TestServers.StartAsync(model, o => o with
         {
             TestHooks = hooks,
+            // The accept policy (and its hook) is the BCL-socket accept path; the epoll transport accepts on its own.
+            Transport = TransportKind.Sockets,
             MaxConnections = 1,
             Protocol = o.Protocol with { Framing = FramingKind.Line },
         });

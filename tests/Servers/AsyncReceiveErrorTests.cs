@@ -32,6 +32,8 @@ public sealed class AsyncReceiveErrorTests
         await using var server = await TestServers.StartAsync(ServerModel.Async, o => o with
         {
             TestHooks = hooks,
+            // The hook is in the BCL-socket receive pump (SocketConnection); the epoll transport has its own.
+            Transport = TransportKind.Sockets,
             Protocol = o.Protocol with { Framing = FramingKind.Line },
         });
         await using var bystander = await server.ConnectAsync();
