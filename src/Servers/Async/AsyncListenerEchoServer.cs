@@ -109,7 +109,7 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
 
             if (!_context.Limiter.TryAcquire())
             {
-                _context.Metrics.ConnectionRejected();
+                // The event log counts the refusal in the metrics too.
                 _context.Events.Report(ConnectionEvent.RefusedLimit);
                 _ = RefuseAsync(connection);
                 continue;
@@ -127,7 +127,7 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
         if (_context.Protocol.Framing == FramingKind.Line)
         {
             // A fresh connection's output is empty: this short line goes out with the FIN.
-            await connection.Transport.Output.WriteAsync(ErrorLine.For(ConnectionRefuser.TooManyConnections(_context.Limiter.Max)));
+            await connection.Transport.Output.WriteAsync(_context.RefusalLine);
         }
 
         await connection.DisposeAsync();
@@ -148,7 +148,6 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
                     break;
                 case SessionEndReason.ProtocolError:
                     _context.Events.ProtocolError(connection.RemoteEndPoint, result.Error!.Value);
-                    _context.Metrics.ProtocolError();
                     break;
             }
         }
