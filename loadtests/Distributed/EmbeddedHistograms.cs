@@ -1,7 +1,9 @@
-using System.Text;
+using System.Buffers.Binary;
+using System.IO.Compression;
 using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
 using HdrHistogram;
+using HdrHistogram.Utilities;
 
 namespace EchoServers.Load.Distributed;
 
@@ -48,11 +50,63 @@ public static class EmbeddedHistograms
     }
 
     /// <summary>The histograms of <paramref name="log"/> by tag.</summary>
+    /// <remarks>
+    /// Not HdrHistogram's own <c>HistogramLogReader</c>: in 2.5.0 it inflates the payload with a single
+    /// <c>Stream.Read</c>, which returns short on long payloads ("The buffer does not contain the indicated payload
+    /// amount", HdrHistogram.NET #99), so a histogram with many distinct values could be written but not read back.
+    /// This reads the same lines, inflates each payload to its end, and lets the library decode the counts.
+    /// </remarks>
     public static Dictionary<string, HistogramBase> Decode(string log)
     {
-        using var stream = new MemoryStream([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(log)]);
-        using var reader = new HistogramLogReader(stream);
-        return reader.ReadHistograms().Where(h => h.Tag is not null).ToDictionary(h => h.Tag!, h => h);
+        var histograms = new Dictionary<string, HistogramBase>(StringComparer.Ordinal);
+        foreach (var line in log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!line.StartsWith(TagPrefix, StringComparison.Ordinal))
+            {
+                continue; // comments, the header, untagged lines
+            }
+
+            var fields = line.Split(',');
+            if (fields.Length != 5)
+            {
+                throw new InvalidDataException($"hdrLog: a histogram line has {fields.Length} fields, 5 expected");
+            }
+
+            var histogram = DecodePayload(fields[4]);
+            histogram.Tag = fields[0][TagPrefix.Length..];
+            histograms[histogram.Tag] = histogram;
+        }
+
+        return histograms;
+    }
+
+    private const string TagPrefix = "Tag=";
+
+    /// <summary>HdrHistogram's cookie for the compressed V2 encoding (the low nibble's word size masked out).</summary>
+    private const int CompressedV2Cookie = 0x1c849304;
+
+    /// <summary>One base64 payload: a compressed-encoding cookie, the compressed length, then a zlib stream.</summary>
+    private static HistogramBase DecodePayload(string base64)
+    {
+        try
+        {
+            var bytes = Convert.FromBase64String(base64);
+            var cookie = BinaryPrimitives.ReadInt32BigEndian(bytes);
+            if ((cookie & ~0xf0) != CompressedV2Cookie)
+            {
+                throw new InvalidDataException($"unknown encoding cookie 0x{cookie:x8}");
+            }
+
+            var compressedLength = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
+            using var inflater = new ZLibStream(new MemoryStream(bytes, 8, compressedLength), CompressionMode.Decompress);
+            using var inflated = new MemoryStream();
+            inflater.CopyTo(inflated);
+            return HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(inflated.ToArray()), 0, null);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException)
+        {
+            throw new InvalidDataException($"hdrLog: a histogram payload cannot be decoded ({e.Message})", e);
+        }
     }
 
     /// <summary>The log for <paramref name="result"/>'s histograms.</summary>

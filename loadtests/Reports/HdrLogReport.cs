@@ -29,10 +29,6 @@ public static class HdrLogReport
     }
 
     /// <summary>Reads every histogram of a log written by <see cref="Write"/> (used to merge runs).</summary>
-    public static List<HistogramBase> Read(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new HistogramLogReader(stream);
-        return [.. reader.ReadHistograms()];
-    }
+    /// <remarks>Through <see cref="Distributed.EmbeddedHistograms.Decode"/>: the library's own reader fails on long payloads.</remarks>
+    public static List<HistogramBase> Read(string path) => [.. Distributed.EmbeddedHistograms.Decode(File.ReadAllText(path)).Values];
 }
