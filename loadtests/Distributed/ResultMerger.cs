@@ -25,6 +25,7 @@ public static class ResultMerger
         var service = Sum(histograms, EmbeddedHistograms.Service)!;
         var lateness = Sum(histograms, EmbeddedHistograms.Lateness);
         var connect = Sum(histograms, EmbeddedHistograms.Connect);
+        var firstReply = Sum(histograms, EmbeddedHistograms.FirstReply);
         var results = parts.Select(p => p.Result).ToList();
         var first = results[0];
         var warnings = new List<string>();
@@ -46,7 +47,8 @@ public static class ResultMerger
             results.Sum(r => r.Errors.Reorder),
             results.Sum(r => r.Errors.Missing),
             results.Sum(r => r.Errors.Overflow),
-            results.Sum(r => r.Errors.Connect));
+            results.Sum(r => r.Errors.Connect),
+            results.Sum(r => r.Errors.Starved));
         return first with
         {
             Connections = new ConnectionCounts(
@@ -63,6 +65,20 @@ public static class ResultMerger
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
             ConnectLatencyUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
+            ConnectUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
+            FirstReplyUs = firstReply is null ? LatencySummary.Empty : LatencySummary.Of(firstReply),
+            Connects = results.Sum(r => r.Connects),
+            ConnectsPerSecond = Math.Round(results.Sum(r => r.ConnectsPerSecond), 1),
+            Reconnects = results.Sum(r => r.Reconnects),
+            ConnectFailures = new ConnectFailureCounts(
+                results.Sum(r => r.ConnectFailures.Total),
+                results.Sum(r => r.ConnectFailures.Refused),
+                results.Sum(r => r.ConnectFailures.Reset),
+                results.Sum(r => r.ConnectFailures.Timeout),
+                results.Sum(r => r.ConnectFailures.OutOfPorts),
+                results.Sum(r => r.ConnectFailures.Other)),
+            Starved = results.Sum(r => r.Starved),
+            Fairness = FairnessSummary.Merge([.. results.Select(r => r.Fairness)]),
             Errors = errors,
             Valid = results.All(r => r.Valid),
             Target = Distinct(results.Select(r => r.Target)),
@@ -77,6 +93,7 @@ public static class ResultMerger
             ServiceHistogram = service,
             LatenessHistogram = lateness,
             ConnectHistogram = connect,
+            FirstReplyHistogram = firstReply,
             HdrLog = null,
         };
     }
@@ -98,6 +115,11 @@ public static class ResultMerger
             if (result.ConnectHistogram is { } connect)
             {
                 own[EmbeddedHistograms.Connect] = connect;
+            }
+
+            if (result.FirstReplyHistogram is { } firstReply)
+            {
+                own[EmbeddedHistograms.FirstReply] = firstReply;
             }
 
             return own;

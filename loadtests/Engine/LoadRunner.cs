@@ -395,6 +395,7 @@ public static class LoadRunner
             ServiceHistogram = service,
             LatenessHistogram = lateness,
             ConnectHistogram = connectLatency,
+            FirstReplyHistogram = firstReply,
         };
     }
 }

@@ -114,6 +114,10 @@ public sealed record LoadResult
     [JsonIgnore]
     public HistogramBase? ConnectHistogram { get; init; }
 
+    /// <summary>Connect start → first reply per connection (<see cref="FirstReplyUs"/>), not serialised.</summary>
+    [JsonIgnore]
+    public HistogramBase? FirstReplyHistogram { get; init; }
+
     /// <summary>The histograms as an HdrHistogram log (lossless), so that <c>echo-load merge</c> adds runs exactly.</summary>
     public string? HdrLog { get; init; }
 }

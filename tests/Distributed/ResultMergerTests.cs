@@ -35,6 +35,51 @@ public sealed class ResultMergerTests
     }
 
     [Fact]
+    public void ConnectionAccountingOfTheSharesAddsUp()
+    {
+        // Per-connection reply counts of two shares; the merged fairness must be that of the union of connections.
+        long[] even = [100, 100, 100, 100];
+        long[] skewed = [10, 0, 400, 90, 50, 250];
+        var union = FairnessSummary.Of([.. even, .. skewed]);
+        var firstA = Histogram([1_000, 2_000, 3_000]);
+        var firstB = Histogram([900_000, 5_000_000]);
+        var a = RoundTrip(Result(Histogram([100]), 400, 0, [400]) with
+        {
+            Fairness = FairnessSummary.Of([.. even]),
+            FirstReplyHistogram = firstA,
+            Connects = 40,
+            ConnectsPerSecond = 4,
+            Reconnects = 1,
+            ConnectFailures = new ConnectFailureCounts(3, 2, 1, 0, 0, 0),
+        });
+        var b = RoundTrip(Result(Histogram([200]), 800, 1, [800]) with
+        {
+            Fairness = FairnessSummary.Of([.. skewed]),
+            FirstReplyHistogram = firstB,
+            Starved = 1,
+            Errors = new ErrorCounts(1, 0, 0, 0, 0, 0, 0, 0, 0, Starved: 1),
+            Connects = 60,
+            ConnectsPerSecond = 6.5,
+            Reconnects = 2,
+            ConnectFailures = new ConnectFailureCounts(4, 0, 0, 4, 0, 0),
+        });
+
+        var merged = ResultMerger.Merge([("a.json", a), ("b.json", b)]);
+
+        Assert.Equal(union.Jain, merged.Fairness.Jain);
+        Assert.Equal(union.MinShare, merged.Fairness.MinShare);
+        Assert.Equal(union.MaxShare, merged.Fairness.MaxShare);
+        Assert.Equal(10, merged.Fairness.Connections);
+        Assert.Equal(LatencySummary.Of(Histograms.Merge([firstA, firstB])), merged.FirstReplyUs);
+        Assert.Equal(1, merged.Starved);
+        Assert.Equal(1, merged.Errors.Starved);
+        Assert.Equal(100, merged.Connects);
+        Assert.Equal(10.5, merged.ConnectsPerSecond);
+        Assert.Equal(3, merged.Reconnects);
+        Assert.Equal(new ConnectFailureCounts(7, 2, 1, 4, 0, 0), merged.ConnectFailures);
+    }
+
+    [Fact]
     public void AResultWithoutHistogramsIsRefusedNotAveraged()
     {
         var bare = Result(null, 1, 0, [1]);

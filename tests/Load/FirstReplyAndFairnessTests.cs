@@ -33,14 +33,14 @@ public sealed class FirstReplyAndFairnessTests
     [Fact]
     public void Jain_index_is_one_when_even_and_k_over_n_when_k_connections_get_everything()
     {
-        Assert.Equal(new FairnessSummary(1, 1, 1, 1), FairnessSummary.Of([5, 5, 5, 5]));
+        Assert.Equal(new FairnessSummary(1, 1, 1, 1, Connections: 4, Replies: 20, SquaredReplies: 100), FairnessSummary.Of([5, 5, 5, 5]));
         var half = FairnessSummary.Of([0, 10, 0, 10]);
         Assert.Equal(0.5, half.Jain);
         Assert.Equal(0, half.MinShare);
         Assert.Equal(1, half.MedianShare);
         Assert.Equal(2, half.MaxShare);
         Assert.Equal(0.25, FairnessSummary.Of([0, 0, 0, 7]).Jain);
-        Assert.Equal(FairnessSummary.None, FairnessSummary.Of([0, 0]));
+        Assert.Equal(FairnessSummary.None with { Connections = 2 }, FairnessSummary.Of([0, 0]));
         Assert.Equal(FairnessSummary.None, FairnessSummary.Of([]));
     }
 
@@ -76,7 +76,9 @@ public sealed class FirstReplyAndFairnessTests
         Assert.Equal(4, result.Errors.Starved);
         Assert.True(result.Errors.Total >= 4);
         Assert.False(result.Valid);
-        Assert.InRange(result.Fairness.Jain, 0.45, 0.55);
+        // 4 of 8 connections got everything: the index is at most 4/8 (exactly that when the 4 shared evenly, less
+        // when a busy machine served them unevenly), never near 1 as it would be if the starved were left out.
+        Assert.InRange(result.Fairness.Jain, 0.125, 0.5);
         Assert.Equal(0, result.Fairness.MinShare);
 
         // The starved enter the first-reply histogram with the time they waited: the tail cannot look fine.
