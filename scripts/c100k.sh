@@ -37,9 +37,9 @@ group_rss() {
 idle=$(group_rss $server)
 
 # Every connection up first (--start together), then one message per connection every 5 s; the first reply of a
-# connection can wait up to one period, so --first-reply-timeout is two periods.
+# connection can wait up to one period, and a server still accepting its backlog adds to it: --first-reply-timeout 30s (reported, not hidden).
 timeout $(( seconds + 300 )) taskset -c 1 dotnet "$load_dll" run --target 127.0.0.1:$port --processes "$lprocs" \
-  -c "$conns" --rate "$rate" -d "${seconds}s" --warmup 10s --start together --first-reply-timeout 10s \
+  -c "$conns" --rate "$rate" -d "${seconds}s" --warmup 10s --start together --first-reply-timeout 30s \
   --connect-timeout 10s --timeout 30s -s 64 --json "$out/run.json" --plain > "$out/load.log" 2>&1 &
 load=$!
 
