@@ -86,6 +86,10 @@ internal static class ProcessFanOut
             }
 
             var merged = ResultMerger.Merge(parts) with { Load = $"{string.Join(", ", bound.Load.BuildProfile().Steps)} ({processes} processes)" };
+
+            // The children share this machine's cores: each one's CPU % is of the same cores, so their sum is a
+            // percentage of those cores, not of the children's summed core counts (merge of several machines adds them).
+            merged = merged with { Generator = merged.Generator with { Cores = parts.Max(p => p.Item2.Generator.Cores) } };
             if (failures.Count > 0)
             {
                 merged = merged with { Valid = false, Warnings = [.. failures, .. merged.Warnings] };

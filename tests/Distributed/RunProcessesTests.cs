@@ -26,6 +26,9 @@ public sealed class RunProcessesTests
             Assert.InRange(root.GetProperty("messages").GetInt64(), 590, 610);
             Assert.Equal("inject 300/s for 2s (2 processes)", root.GetProperty("load").GetString());
             Assert.True(root.GetProperty("valid").GetBoolean());
+
+            // The two children shared this machine's cores: the merged CPU % is of those cores, not of twice as many.
+            Assert.Equal(Environment.ProcessorCount, root.GetProperty("generator").GetProperty("cores").GetInt32());
         }
         finally
         {
