@@ -41,6 +41,10 @@ internal static partial class MarkdownTables
             {
                 html.AppendLine($"<h2>{Inline(line[3..])}</h2>");
             }
+            else if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
+                html.AppendLine($"<h3>{Inline(line[4..])}</h3>");
+            }
             else if (line.StartsWith('|'))
             {
                 var cells = line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
