@@ -37,9 +37,7 @@ public sealed record ServerOptions
     public TransportKind? Transport { get; init; }
 
     /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or the platform's default.</summary>
-    // Sockets until the epoll transport counts and logs through the shared event log like every other path (it
-    // double-counts protocol errors and refusals today): opt in with --transport epoll.
-    public TransportKind EffectiveTransport => Transport ?? TransportKind.Sockets;
+    public TransportKind EffectiveTransport => Transport ?? (OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets);
 
     /// <summary>Listen with SO_REUSEPORT, sharing the port with the other workers of <c>--processes</c>. Default off: a second server must not share our port silently.</summary>
     public bool ReusePort { get; init; }
