@@ -226,9 +226,10 @@ internal sealed unsafe class EpollLoop : IDisposable
                     // Drain first, then clear: a signal sent between the two would otherwise be drained while
                     // the flag says one is pending, and every later Post or Stop would skip signalling (Stop hung
                     // in epoll_wait with the flag set and the eventfd empty). A thread that saw the flag set and did
-                    // not signal is still served: its posted work and the stop are checked after this batch.
+                    // not signal is still served: its posted work and the stop are checked after this batch (a full
+                    // fence, so those reads cannot move before the clear).
                     _wake.Drain();
-                    Volatile.Write(ref _wakePending, 0);
+                    Interlocked.Exchange(ref _wakePending, 0);
                 }
                 else if (token == AcceptToken)
                 {
