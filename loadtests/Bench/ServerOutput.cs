@@ -12,6 +12,7 @@ internal sealed partial class ServerOutput(int keptLines)
     private readonly Queue<string> _lines = new();
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
 
     /// <summary>Completes with the bound endpoint once the server logged it.</summary>
     public Task<IPEndPoint> Listening => _listening.Task;
@@ -26,6 +27,18 @@ internal sealed partial class ServerOutput(int keptLines)
                 return [.. _lines];
             }
         }
+    }
+
+    /// <summary>Completes with the first line from now on that <paramref name="match"/> accepts (bound it with a timeout).</summary>
+    public Task<string> NextLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _waiters.Add((match, seen));
+        }
+
+        return seen.Task;
     }
 
     /// <summary>Takes one line (a <see cref="System.Diagnostics.DataReceivedEventArgs.Data"/>; null at end of stream).</summary>
@@ -44,6 +57,14 @@ internal sealed partial class ServerOutput(int keptLines)
             }
 
             _lines.Enqueue(line);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Match(line))
+                {
+                    _waiters[i].Seen.TrySetResult(line);
+                    _waiters.RemoveAt(i);
+                }
+            }
         }
 
         if (!_listening.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } match)

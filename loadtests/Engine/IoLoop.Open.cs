@@ -23,6 +23,9 @@ internal sealed unsafe partial class IoLoop
     private long _due = long.MaxValue;
     private int _nextConnection;
 
+    // A message is due but this loop has no connection yet (immediate start): sleep until one arrives, do not spin.
+    private bool _awaitingConnection;
+
     /// <summary>Send lateness (actual − intended send time) of every message, read each second.</summary>
     public Recorder LatenessInterval { get; } = Histograms.CreateRecorder();
 
@@ -50,7 +53,7 @@ internal sealed unsafe partial class IoLoop
     /// <summary>How long epoll may sleep: until shortly before the next message is due, at most 2 ms.</summary>
     private long OpenWaitNs(long now)
     {
-        if (_due == long.MaxValue || _due >= _run.SendStopTs)
+        if (_due == long.MaxValue || _due >= _run.SendStopTs || _awaitingConnection)
         {
             return MaxWaitNs;
         }
@@ -62,15 +65,20 @@ internal sealed unsafe partial class IoLoop
     /// <summary>Queues every message due by <paramref name="now"/> and writes each connection's queue in one send.</summary>
     private void SendDue(long now)
     {
+        _awaitingConnection = false;
         while (_due <= now && _due < _run.SendStopTs)
         {
+            // Read before the connections: read after, the connect thread could add this loop's connections and
+            // finish between the two reads, and a schedule with connections to send on would be dropped.
+            var connectingDone = _run.ConnectingDone;
             var connection = NextLive();
             if (connection is null)
             {
-                if (!_run.ConnectingDone)
+                if (!connectingDone)
                 {
                     // Immediate start, no connection up yet: the message stays due and goes (late, and measured
-                    // from its due time) on the first connection to arrive.
+                    // from its due time) on the first connection to arrive, whose EPOLLOUT wakes this thread.
+                    _awaitingConnection = true;
                     break;
                 }
 

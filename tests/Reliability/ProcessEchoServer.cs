@@ -43,6 +43,9 @@ public sealed class ProcessEchoServer : IEchoServer
     /// <summary>The last lines the process wrote (stdout and stderr interleaved), for diagnostics and log-line counts.</summary>
     public IReadOnlyList<string> Output => _output.Lines;
 
+    /// <summary>Completes with the first line from now on that <paramref name="match"/> accepts.</summary>
+    public Task<string> NextOutputLineAsync(Func<string, bool> match) => _output.NextLineAsync(match);
+
     /// <summary>A shell command line, run by bash (so <c>ulimit -n 256; exec echo-server ...</c> works).</summary>
     public static ProcessEchoServer FromShell(string command) => new(new ProcessStartInfo("bash") { ArgumentList = { "-c", command } });
 

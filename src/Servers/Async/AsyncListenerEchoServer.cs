@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Transport.Admission;
 using EchoServers.Servers.Transport.Epoll;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,10 @@ namespace EchoServers.Servers.Async;
 /// <summary>
 /// The <c>async</c> model on a Kestrel-style transport (<c>--transport epoll</c>): its own accept loop over the
 /// transport's <see cref="IConnectionListener"/>, and the shared <see cref="PipeSession"/> over each connection's
-/// pipes. The transport does what <see cref="SocketConnection"/> does by hand for the socket transport.
+/// pipes. The transport does what <see cref="SocketConnection"/> does by hand for the socket transport. As in the
+/// kestrel model, the transport's accept waits behind an <see cref="AdmissionGate"/>: at the limit, clients wait in
+/// the kernel backlog and only a few are accepted to be refused, so refusals lingering for their peer's FIN cannot
+/// take the descriptors the runtime needs (it aborts the process when it finds none).
 /// </summary>
 internal sealed class AsyncListenerEchoServer : IEchoServer
 {
@@ -22,9 +26,10 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
     private readonly ServerContext _context;
     private readonly PipeSession _session;
     private readonly EpollTransportFactory _factory;
+    private readonly AdmissionGate _gate;
     private readonly ActiveConnections<ConnectionContext> _connections = new();
     private readonly CancellationTokenSource _closing = new();
-    private IConnectionListener? _listener;
+    private GatedConnectionListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private volatile bool _stopping;
     private int _stopped;
@@ -34,6 +39,7 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
         _context = new ServerContext(options, metrics, loggerFactory, "EchoServers.Async");
         _session = new PipeSession(options.Protocol, metrics);
         _factory = new EpollTransportFactory(EpollTransportOptions.For(options, loggerFactory.CreateLogger("EchoServers.Transport.Epoll")));
+        _gate = new AdmissionGate(_context.Limiter.Max);
     }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.EndPoint ?? throw new InvalidOperationException("not started");
@@ -45,7 +51,7 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
     {
         try
         {
-            _listener = await _factory.BindAsync(_context.Options.EndPoint, cancellationToken);
+            _listener = new GatedConnectionListener(await _factory.BindAsync(_context.Options.EndPoint, cancellationToken), _gate);
         }
         catch (AddressInUseException ex)
         {
@@ -84,10 +90,11 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
     {
         await StopAsync(TimeSpan.Zero, CancellationToken.None);
         _closing.Dispose();
+        _gate.Dispose();
         _context.Dispose();
     }
 
-    private async Task AcceptLoopAsync(IConnectionListener listener)
+    private async Task AcceptLoopAsync(GatedConnectionListener listener)
     {
         while (!_stopping)
         {

@@ -31,15 +31,12 @@ public sealed record ServerOptions
     public int Loops { get; init; } = 1;
 
     /// <summary>
-    /// async and Kestrel: the transport; null picks <see cref="TransportKind.Sockets"/> (see <see cref="EffectiveTransport"/>).
+    /// async and Kestrel: the transport; null picks the platform's default (see <see cref="EffectiveTransport"/>).
     /// </summary>
     public TransportKind? Transport { get; init; }
 
-    /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or the platform's default.</summary>
-    // Sockets until the epoll transport leaves the runtime its descriptors: under fd exhaustion it accepts up to the
-    // limit and the runtime aborts ("Out of memory.", exit 134; the ReliabilityFull fd-exhaustion case). Opt in
-    // with --transport epoll.
-    public TransportKind EffectiveTransport => Transport ?? TransportKind.Sockets;
+    /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or epoll on Linux and sockets elsewhere.</summary>
+    public TransportKind EffectiveTransport => Transport ?? (OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets);
 
     /// <summary>Listen with SO_REUSEPORT, sharing the port with the other workers of <c>--processes</c>. Default off: a second server must not share our port silently.</summary>
     public bool ReusePort { get; init; }

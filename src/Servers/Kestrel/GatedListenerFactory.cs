@@ -1,4 +1,5 @@
 using System.Net;
+using EchoServers.Servers.Transport.Admission;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Kestrel;

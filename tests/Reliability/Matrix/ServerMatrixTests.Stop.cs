@@ -14,7 +14,7 @@ public abstract partial class ServerMatrixTests
         FullMatrix.Require();
         const int clients = 1000;
         var drain = TimeSpan.FromSeconds(3);
-        await using var server = await StartAsync(FullMatrix.Server(Model, $"--drain-timeout 3s {PoolArgs(clients + 50)}"));
+        await using var server = await StartAsync(Server($"--drain-timeout 3s {PoolArgs(clients + 50)}"));
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, clients, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         try
         {
@@ -75,7 +75,7 @@ public abstract partial class ServerMatrixTests
         const int connections = 50;
         var period = TimeSpan.FromMilliseconds(20);
         var duration = FullMatrix.SoakDuration;
-        await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(64)));
+        await using var server = await StartAsync(Server(PoolArgs(64)));
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, connections, Ct);
         try
         {

@@ -24,6 +24,9 @@ public abstract partial class ServerMatrixTests
 
     protected abstract ServerModel Model { get; }
 
+    /// <summary>Arguments that pick a variant of the model (e.g. its transport).</summary>
+    protected virtual string ModelArgs => "";
+
     private bool IsPool => Model == ServerModel.Pool;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -33,6 +36,8 @@ public abstract partial class ServerMatrixTests
     /// (with 5 it starves them by design, which the scale case shows).
     /// </summary>
     private string PoolArgs(int concurrency) => IsPool ? $"--workers {concurrency} --queue 100" : "";
+
+    private ProcessEchoServer Server(string args, int? fdLimit = null) => FullMatrix.Server(Model, $"{ModelArgs} {args}", fdLimit);
 
     private static async Task<ProcessEchoServer> StartAsync(ProcessEchoServer server)
     {
@@ -54,7 +59,7 @@ public abstract partial class ServerMatrixTests
 
     private async Task ScaleAsync(int count, TimeSpan window)
     {
-        await using var server = await StartAsync(FullMatrix.Server(Model, $"--max-connections {count * 2}"));
+        await using var server = await StartAsync(Server($"--max-connections {count * 2}"));
         var before = ProcessSample.Read(server.ProcessId);
         var started = Stopwatch.StartNew();
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, count, Ct).WaitAsync(window, Ct);
@@ -96,7 +101,7 @@ public abstract partial class ServerMatrixTests
     {
         FullMatrix.Require();
         const int readers = 20;
-        await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(64)));
+        await using var server = await StartAsync(Server(PoolArgs(64)));
         await Crowd.ProbeLatenciesAsync(server.LocalEndPoint, 100, Ct); // warm-up: JIT and connection setup are not latency
         var baseline = await Crowd.ProbeLatenciesAsync(server.LocalEndPoint, 300, Ct);
         var rssBefore = ProcessSample.Read(server.ProcessId).RssBytes;
@@ -145,7 +150,7 @@ public abstract partial class ServerMatrixTests
         var idle = TimeSpan.FromSeconds(2);
         var frame = TimeSpan.FromSeconds(3);
         var hold = TimeSpan.FromSeconds(25);
-        await using var server = await StartAsync(FullMatrix.Server(Model, $"--idle-timeout 2s --frame-timeout 3s {PoolArgs(64)}"));
+        await using var server = await StartAsync(Server($"--idle-timeout 2s --frame-timeout 3s {PoolArgs(64)}"));
 
         // Dribblers send a byte every 500 ms: never idle, so only the frame deadline frees them.
         var silent = SlowClients.IdleConnectorsAsync(server.LocalEndPoint, idlers, hold, Ct);
@@ -179,7 +184,7 @@ public abstract partial class ServerMatrixTests
     public async Task Floods_log_at_most_one_line_per_cause_per_interval_and_the_server_keeps_serving()
     {
         FullMatrix.Require();
-        await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(64)));
+        await using var server = await StartAsync(Server(PoolArgs(64)));
         var ep = server.LocalEndPoint;
         var window = TimeSpan.FromSeconds(10);
         var started = Stopwatch.StartNew();
@@ -215,7 +220,7 @@ public abstract partial class ServerMatrixTests
     {
         FullMatrix.Require();
         const int limit = 400, tried = 600;
-        await using var server = await StartAsync(FullMatrix.Server(Model, PoolArgs(300), fdLimit: limit));
+        await using var server = await StartAsync(Server(PoolArgs(300), fdLimit: limit));
         var ep = server.LocalEndPoint;
         using var connectWindow = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         connectWindow.CancelAfter(TimeSpan.FromSeconds(20));
@@ -251,14 +256,18 @@ public abstract partial class ServerMatrixTests
             var servedOnes = crowd.Where(c => c.Received == 1).ToList();
             var again = await Crowd.ExchangeAllAsync(servedOnes, TimeSpan.FromSeconds(10), Ct);
             Assert.Equal(servedOnes.Count, again[LineOutcome.Served]);
+            var left = server.NextOutputLineAsync(line => line.Contains("stats: active 0,", StringComparison.Ordinal));
             Crowd.DisposeAll(crowd);
+
+            // Until the server has seen them go it is still full, and a client arriving then is refused by design.
+            await left.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
             // Recovery: once they leave, fresh clients are served.
             var fresh = await Crowd.OpenAsync(ep, 20, Ct);
             try
             {
                 var recovered = await Crowd.ExchangeAllAsync(fresh, TimeSpan.FromSeconds(15), Ct);
-                Assert.True(recovered[LineOutcome.Served] == 20, Crowd.Describe(recovered));
+                Assert.True(recovered[LineOutcome.Served] == 20, $"{Crowd.Describe(recovered)}; server log:{Environment.NewLine}{string.Join(Environment.NewLine, server.Output.TakeLast(12))}");
             }
             finally
             {

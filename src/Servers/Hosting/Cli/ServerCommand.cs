@@ -123,7 +123,7 @@ internal sealed class ServerCommand
 
     private readonly Option<string> _transport = new("--transport")
     {
-        Description = "async, kestrel: sockets (System.Net.Sockets) | epoll (the project's epoll transport) [default: sockets; epoll is opt-in until it keeps a descriptor reserve for the runtime]",
+        Description = "async, kestrel: sockets (System.Net.Sockets) | epoll (the project's epoll transport) [default: epoll on Linux, sockets elsewhere]",
         CustomParser = OptionParsers.Choice("--transport", "sockets", "sockets", "epoll"),
         HelpName = "sockets|epoll",
     };

@@ -32,6 +32,8 @@ internal sealed class EpollConnectionListener : IConnectionListener
     private int _next;
     private volatile bool _unbound;
     private int _disposed;
+    private long _exhaustedLoggedMs = -1_000_000; // long before any TickCount64: the first failure is logged
+    private int _exhaustedUnlogged;
 
     public EpollConnectionListener(IPEndPoint endPoint, EpollTransportOptions options)
     {
@@ -87,7 +89,7 @@ internal sealed class EpollConnectionListener : IConnectionListener
                     break;
                 case var _ when Errno.IsResourceExhaustion(errno):
                     // The connection stays in the backlog; retrying at once would spin on the same error.
-                    EpollTransportLog.AcceptExhausted(_options.Logger, errno, (int)ExhaustedRetry.TotalMilliseconds);
+                    LogExhausted(errno);
                     await Task.Delay(ExhaustedRetry, cancellationToken);
                     break;
                 default:
@@ -170,6 +172,19 @@ internal sealed class EpollConnectionListener : IConnectionListener
             {
                 handle.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>At most one line a second, with how many failures it stands for: a log flood would cost more than the retries.</summary>
+    private void LogExhausted(int errno)
+    {
+        _exhaustedUnlogged++;
+        var now = Environment.TickCount64;
+        if (now - _exhaustedLoggedMs >= 1000)
+        {
+            EpollTransportLog.AcceptExhausted(_options.Logger, _exhaustedUnlogged, errno, (int)ExhaustedRetry.TotalMilliseconds);
+            _exhaustedLoggedMs = now;
+            _exhaustedUnlogged = 0;
         }
     }
 

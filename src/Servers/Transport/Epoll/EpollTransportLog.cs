@@ -14,6 +14,6 @@ internal static partial class EpollTransportLog
     [LoggerMessage(Level = LogLevel.Error, Message = "epoll transport loop {Loop}: a posted continuation failed")]
     public static partial void PostedFailed(ILogger logger, int loop, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "epoll transport: accept4 failed with errno {Errno} (out of descriptors or memory); retrying in {DelayMs} ms")]
-    public static partial void AcceptExhausted(ILogger logger, int errno, int delayMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "epoll transport: accept4 failed {Count} times in the last second, last errno {Errno} (out of descriptors or memory); retrying every {DelayMs} ms")]
+    public static partial void AcceptExhausted(ILogger logger, int count, int errno, int delayMs);
 }

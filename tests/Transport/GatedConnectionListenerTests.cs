@@ -1,12 +1,12 @@
 using System.Net;
 using System.Threading.Channels;
-using EchoServers.Servers.Kestrel;
+using EchoServers.Servers.Transport.Admission;
 using Microsoft.AspNetCore.Connections;
 
-namespace EchoServers.Tests.Servers.Kestrel;
+namespace EchoServers.Tests.Transport;
 
 /// <summary>
-/// The kestrel model's accept gate: the transport is not asked for a connection while every slot is held, and a slot
+/// The accept gate of the kestrel model and of async on a Kestrel-style transport: the transport is not asked for a connection while every slot is held, and a slot
 /// comes back only when Kestrel disposes the connection (its socket closed).
 /// </summary>
 public sealed class GatedConnectionListenerTests

@@ -1,7 +1,7 @@
-namespace EchoServers.Servers.Kestrel;
+namespace EchoServers.Servers.Transport.Admission;
 
 /// <summary>
-/// Bounds how many accepted sockets the <c>kestrel</c> model holds at once, served or being refused: the limit
+/// Bounds how many accepted sockets the <c>kestrel</c> model (and <c>async</c> on a Kestrel-style transport) holds at once, served or being refused: the limit
 /// (<c>--max-connections</c>, already lowered under the fd limit by the host) plus <see cref="RefusalSlots"/>.
 /// A slot is taken before the transport's accept and given back only when the connection is disposed (its socket
 /// closed), so a burst of clients waits in the kernel backlog instead of taking descriptors the runtime needs.
