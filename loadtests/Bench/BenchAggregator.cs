@@ -58,6 +58,7 @@ public static class BenchAggregator
             MessagesPerSecond = cell.Idle ? null : Spread.Of(loads.Select(r => r.MessagesPerSecond)),
             RatioToReference = cell.Idle ? null : Spread.Of(PairedRatios(loads, referenceRuns)),
             ServerCpuUsPerMessage = Spread.Of(loads.Where(r => r.ServerCpuUsPerMessage is not null).Select(r => r.ServerCpuUsPerMessage!.Value)),
+            ServerSyscallsPerMessage = MedianOf(r => r.ServerSyscallsPerMessage),
             ConnectsPerSecond = cell.MessagesPerConnection > 0 ? Spread.Of(loads.Select(r => r.Result!.ConnectsPerSecond)) : null,
             ConnectP99Us = cell.MessagesPerConnection > 0 ? MedianOf(r => r.Result!.ConnectUs.P99) : null,
             LatencyP50Us = MedianOf(r => r.Result!.LatencyUs.P50),

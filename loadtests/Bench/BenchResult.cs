@@ -46,4 +46,11 @@ public sealed record BenchResult
 }
 
 /// <summary>Where it ran.</summary>
-public sealed record BenchMachine(int Cores, int? ServerCpu, int? GeneratorCpu, string Os, string Runtime);
+public sealed record BenchMachine(int Cores, int? ServerCpu, int? GeneratorCpu, string Os, string Runtime)
+{
+    /// <summary>This machine's cost of a null system call (getppid), ns; null where not measured (<see cref="SyscallCost"/>).</summary>
+    public double? NullSyscallNs { get; init; }
+
+    /// <summary>This machine's cost of a recv that returns EAGAIN on an empty non-blocking TCP socket, ns.</summary>
+    public double? EagainRecvNs { get; init; }
+}

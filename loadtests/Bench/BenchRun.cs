@@ -28,6 +28,9 @@ public sealed record BenchRun
     /// <summary>Server CPU over the measured window as a percentage of one core.</summary>
     public double? ServerCpuPercent { get; init; }
 
+    /// <summary>Server system calls over the measured window ÷ correct replies (first pass, where perf can count them).</summary>
+    public double? ServerSyscallsPerMessage { get; init; }
+
     /// <summary>Server resident memory at the end of the measured window.</summary>
     public long? ServerRssBytes { get; init; }
 

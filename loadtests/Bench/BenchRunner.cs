@@ -23,6 +23,14 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         var notes = new List<string>();
         var (serverCpu, generatorCpu) = Pin(notes);
         RaiseFileLimit(notes);
+
+        // Pinned like the generator: the cost the load sees. A few milliseconds.
+        var syscallCost = SyscallCost.Measure();
+        if (!SyscallCounter.Available)
+        {
+            notes.Add("system calls per message not counted: perf is missing or may not trace here (perf stat -e raw_syscalls:sys_enter)");
+        }
+
         var serverCommand = settings.ServerCommand
             ?? (settings.Models.Count > 0 ? ServerLocator.Resolve(AppContext.BaseDirectory) : null);
 
@@ -33,6 +41,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             $"bench: {rows.Count} rows × {settings.Cells.Count} cells × {settings.Passes} passes = {plan.Count} runs of {settings.Warmup.TotalSeconds:0.#}s + {settings.Duration.TotalSeconds:0.#}s"
             + $" (about {Math.Ceiling(((perRun.TotalSeconds * plan.Count) + (settings.JitWarmup.TotalSeconds * rows.Count * (1 + settings.Cells.Select(c => c.Work).Distinct().Count(w => w is not null)))) / 60)} min); "
             + (serverCpu is null ? "not pinned" : $"servers on CPU {serverCpu}, generator on CPU {generatorCpu}"));
+
+        if (syscallCost is { } cost)
+        {
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"bench: a null system call costs {cost.NullNs:0} ns here, a recv returning EAGAIN {cost.EagainRecvNs:0} ns"));
+        }
 
         var servers = new BenchServers(settings, serverCommand, serverCpu, progress);
         var runs = new List<BenchRun>();
@@ -94,7 +107,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             StartedUtc = started,
             FinishedUtc = DateTime.UtcNow,
             CommandLine = settings.CommandLineText,
-            Machine = new BenchMachine(Environment.ProcessorCount, serverCpu, generatorCpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription),
+            Machine = new BenchMachine(Environment.ProcessorCount, serverCpu, generatorCpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription)
+            {
+                NullSyscallNs = syscallCost?.NullNs,
+                EagainRecvNs = syscallCost?.EagainRecvNs,
+            },
             Passes = settings.Passes,
             DurationSeconds = settings.Duration.TotalSeconds,
             WarmupSeconds = settings.Warmup.TotalSeconds,
@@ -124,7 +141,8 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 return baseRun with { Idle = idle };
             }
 
-            var probe = new ServerProbeSink(slot.Process.ProcessId);
+            // System calls are counted in the first pass only: perf's counter adds a little to each call.
+            var probe = new ServerProbeSink(slot.Process.ProcessId, countSyscalls: step.Pass == 1);
             var result = await LoadRunner.RunAsync(step.Cell.ToLoadOptions(endPoint, settings), probe, cancellationToken);
             double? cpuUs = null, cpuPercent = null;
             if (probe is { AtStart: { } start, AtEnd: { } end })
@@ -139,6 +157,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 MessagesPerSecond = result.MessagesPerSecond,
                 ServerCpuUsPerMessage = cpuUs,
                 ServerCpuPercent = cpuPercent,
+                ServerSyscallsPerMessage = probe.Syscalls is { } calls && result.Messages > 0 ? Math.Round(calls / (double)result.Messages, 3) : null,
                 ServerRssBytes = probe.AtEnd?.RssBytes,
                 ServerThreads = probe.AtEnd?.Threads,
                 GeneratorCpuPercent = Math.Round(result.Generator.CpuPercentOfCores * (pinned ? result.Generator.Cores : 1), 1),
@@ -214,6 +233,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         var paired = runs.FirstOrDefault(o => o.Pass == run.Pass && o.Cell == run.Cell && o.Model == reference && o.Model != run.Model && o.MessagesPerSecond > 0);
         return $"{Reports.Format.Rate(run.MessagesPerSecond),10} msgs/s  p99 {Reports.Format.Us(r.LatencyUs.P99),7}  "
             + $"server {run.ServerCpuUsPerMessage?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?"} us/msg {run.ServerCpuPercent?.ToString("0", CultureInfo.InvariantCulture) ?? "?"}%  "
+            + (run.ServerSyscallsPerMessage is { } calls ? $"{calls.ToString("0.00", CultureInfo.InvariantCulture)} syscalls/msg  " : string.Empty)
             + $"gen {run.GeneratorCpuPercent?.ToString("0", CultureInfo.InvariantCulture)}%  served {r.Connections.Served}/{r.Connections.Requested}  errors {r.Errors.Total}"
             + $"  first reply p99 {Reports.Format.Us(r.FirstReplyUs.P99)}  starved {r.Starved}  jain {r.Fairness.Jain.ToString("0.###", CultureInfo.InvariantCulture)}"
             + (paired is null ? string.Empty : $"  ×{(run.MessagesPerSecond / paired.MessagesPerSecond).ToString("0.00", CultureInfo.InvariantCulture)} of {reference}")

@@ -22,6 +22,9 @@ public sealed record BenchSummary
 
     public Spread? ServerCpuUsPerMessage { get; init; }
 
+    /// <summary>Server system calls per correct reply (perf, first pass); null where not counted.</summary>
+    public double? ServerSyscallsPerMessage { get; init; }
+
     /// <summary>Connections established per second in the measured window (churn cells), over passes.</summary>
     public Spread? ConnectsPerSecond { get; init; }
 

@@ -7,16 +7,21 @@ namespace EchoServers.Load.Bench;
 
 /// <summary>
 /// A progress sink that reads the server's /proc figures at the engine's phase changes: when measurement starts
-/// and when it ends (the drain begins), so server CPU is taken over exactly the measured window.
+/// and when it ends (the drain begins), so server CPU is taken over exactly the measured window; with
+/// <paramref name="countSyscalls"/>, its system calls too (<see cref="SyscallCounter"/>).
 /// </summary>
-internal sealed class ServerProbeSink(int serverPid) : IProgressSink
+internal sealed class ServerProbeSink(int serverPid, bool countSyscalls = false) : IProgressSink
 {
     private long _startTs;
     private long _endTs;
+    private SyscallCounter? _syscalls;
 
     public ProcessSample? AtStart { get; private set; }
 
     public ProcessSample? AtEnd { get; private set; }
+
+    /// <summary>System calls the server made over the window; null when not counted.</summary>
+    public long? Syscalls { get; private set; }
 
     /// <summary>Seconds between the two readings.</summary>
     public double Seconds => (_endTs - _startTs) / (double)Stopwatch.Frequency;
@@ -25,6 +30,7 @@ internal sealed class ServerProbeSink(int serverPid) : IProgressSink
     {
         if (phase == "measure")
         {
+            _syscalls = countSyscalls ? SyscallCounter.TryStart(serverPid) : null;
             AtStart = ProcessSample.TryRead(serverPid, countFds: false);
             _startTs = Stopwatch.GetTimestamp();
         }
@@ -32,6 +38,8 @@ internal sealed class ServerProbeSink(int serverPid) : IProgressSink
         {
             AtEnd = ProcessSample.TryRead(serverPid, countFds: false);
             _endTs = Stopwatch.GetTimestamp();
+            Syscalls = _syscalls?.Stop();
+            _syscalls = null;
         }
     }
 

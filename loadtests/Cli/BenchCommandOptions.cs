@@ -8,7 +8,7 @@ namespace EchoServers.Load.Cli;
 /// <summary>The options of <c>bench</c>; values are parsed here so every mistake gets one clear line.</summary>
 internal sealed class BenchCommandOptions
 {
-    private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
+    private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel; async:sockets|epoll and kestrel:sockets|epoll pick the transport (default: the server's, epoll on Linux) [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
     private readonly Option<string?> _cells = new("--cells") { Description = $"Cells, comma-separated, from: {string.Join(", ", BenchCells.All.Select(c => c.Name))} [default: all; --quick: {string.Join(",", BenchCells.QuickNames)}]" };
     private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work cells)" };
     private readonly Option<int?> _passes = new("--passes") { Description = "Passes over every cell and row, interleaved [default: 3; --quick: 1]" };

@@ -28,6 +28,13 @@ public static class BenchMarkdownReport
         md.AppendLine("## Server CPU per message").AppendLine();
         md.AppendLine("µs of server CPU (user + system, every thread, from /proc/PID/stat over the measured window) per correct reply; median [min–max] over passes. The least noisy figure: it does not depend on how the host shared the cores.").AppendLine();
         md.Append(Grid(r, load, s => BenchReport.CpuUs(s.ServerCpuUsPerMessage)));
+        if (load.Count > 0 && r.Summaries.Any(s => s.ServerSyscallsPerMessage is not null))
+        {
+            md.AppendLine().AppendLine("## System calls per message").AppendLine();
+            md.AppendLine("Server system calls (perf's raw_syscalls:sys_enter counter over the measured window of the first pass) per correct reply. Each call costs about the null-call figure in the setup line, so a row's distance from the reference moves with that cost from machine to machine.").AppendLine();
+            md.Append(Grid(r, load, s => s.ServerSyscallsPerMessage is { } calls ? calls.ToString("0.00", CultureInfo.InvariantCulture) : "—"));
+        }
+
         md.AppendLine().AppendLine("## Latency").AppendLine();
         md.AppendLine("p50 / p99 / p99.9, each the median over passes (closed model: from each send; open model: from when each message was due).").AppendLine();
         md.Append(Grid(r, load, s => s.LatencyP50Us is null ? "—" : $"{Format.Us(s.LatencyP50Us.Value)} / {Format.Us(s.LatencyP99Us!.Value)} / {Format.Us(s.LatencyP999Us!.Value)}"));
@@ -116,7 +123,8 @@ public static class BenchMarkdownReport
         var pinning = m.ServerCpu is null ? "not pinned" : $"servers on CPU {m.ServerCpu}, generator on CPU {m.GeneratorCpu}";
         return $"{r.StartedUtc:yyyy-MM-dd HH:mm} UTC, {(r.FinishedUtc - r.StartedUtc).TotalMinutes:0.#} min; {r.Passes} pass(es) interleaved (every cell runs every row, rows rotated each pass); "
             + $"each run {r.WarmupSeconds:0.##}s warm-up + {r.DurationSeconds:0.##}s measured; each server warmed {r.JitWarmupSeconds:0.##}s when first started; "
-            + $"{m.Cores} cores, {pinning}; {m.Os}; {m.Runtime}.{(r.Interrupted ? " **Interrupted: partial results.**" : string.Empty)}";
+            + $"{m.Cores} cores, {pinning}; {m.Os}; {m.Runtime}.{(r.Interrupted ? " **Interrupted: partial results.**" : string.Empty)}"
+            + (m.NullSyscallNs is not null ? $" {BenchReport.SyscallCosts(m)}" : string.Empty);
     }
 
     private static string Legend(BenchResult r) =>

@@ -41,6 +41,10 @@ public static class BenchReport
     public static string CpuUs(Spread? spread) =>
         spread is null ? "—" : spread.Count == 1 || spread.Min == spread.Max ? Number(spread.Median) : $"{Number(spread.Median)} [{Number(spread.Min)}–{Number(spread.Max)}]";
 
+    /// <summary>The setup's cost of a system call on this machine, to compare reports from different machines.</summary>
+    public static string SyscallCosts(BenchMachine m) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"System call cost here: null call (getppid) {m.NullSyscallNs:0} ns, recv returning EAGAIN {m.EagainRecvNs:0} ns.");
+
     public static string KiB(double bytes) => (bytes / 1024).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " KiB";
 
     public static string MiB(double bytes) => (bytes / 1024 / 1024).ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " MiB";

@@ -97,6 +97,10 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sched_getaffinity", SetLastError = true)]
     public static partial int SchedGetAffinity(int pid, nint size, ulong* mask);
 
+    /// <summary>The cheapest real system call (glibc never caches it): the bench's measure of a system call's cost.</summary>
+    [LibraryImport(Library, EntryPoint = "getppid")]
+    public static partial int GetPpid();
+
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 

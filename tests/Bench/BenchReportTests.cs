@@ -23,6 +23,9 @@ public sealed class BenchReportTests
         Assert.Contains("| **async** | 9.0 KiB | 128 MiB (13.1 KiB) | 10,000 answered, 10,000 established of 10,000 | 40 MiB (c50) |", md, StringComparison.Ordinal);
         Assert.Contains("- pool serves 5 <by design> & says so", md, StringComparison.Ordinal);
         Assert.Contains("| async | — | `echo-server --model async` | 42 | 0 | 0 |", md, StringComparison.Ordinal);
+        Assert.Contains("System call cost here: null call (getppid) 1030 ns, recv returning EAGAIN 1212 ns.", md, StringComparison.Ordinal);
+        Assert.Contains("| **async** | 2.02 |", md, StringComparison.Ordinal);
+        Assert.Contains("| **c-epoll-echo** | — |", md, StringComparison.Ordinal); // not counted: a dash, not a zero
     }
 
     [Fact]
