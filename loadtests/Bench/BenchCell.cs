@@ -19,12 +19,25 @@ namespace EchoServers.Load.Bench;
 /// Connect storm: every connection talks as soon as it is up while the rest are still connecting (immediate start);
 /// the other load cells connect everything first (<c>--start together</c>) to measure a steady state.
 /// </param>
+/// <param name="Processes">
+/// More than one: the server runs <c>--processes N</c> (workers on one port) and the load comes from N echo-load
+/// processes merged exactly (<c>run --processes N</c>): one process cannot hold more than ~19,000 descriptors here.
+/// </param>
+/// <param name="Measure">This cell's measured time, instead of the bench's <c>--duration</c>.</param>
+/// <param name="Warmup">This cell's warm-up, instead of the bench's <c>--warmup</c>.</param>
+/// <param name="OptIn">Long: run only when named in <c>--cells</c>, never by default.</param>
 public sealed record BenchCell(
     string Name, string Title, int Connections, int Pipeline = 1, int Size = 64, double? Rate = null, string? Work = null, bool Idle = false,
-    bool Storm = false, int MessagesPerConnection = 0)
+    bool Storm = false, int MessagesPerConnection = 0, int Processes = 1, TimeSpan? Measure = null, TimeSpan? Warmup = null, bool OptIn = false)
 {
-    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work.</summary>
-    public bool ReferenceCanJoin => Work is null;
+    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work or run as several processes.</summary>
+    public bool ReferenceCanJoin => Work is null && Processes == 1;
+
+    /// <summary>The measured time of each run of this cell.</summary>
+    public TimeSpan DurationIn(BenchSettings settings) => Measure ?? settings.Duration;
+
+    /// <summary>The warm-up of each run of this cell.</summary>
+    public TimeSpan WarmupIn(BenchSettings settings) => Warmup ?? settings.Warmup;
 
     /// <summary>The engine's options for this cell against <paramref name="target"/>.</summary>
     public LoadOptions ToLoadOptions(System.Net.IPEndPoint target, BenchSettings settings) => new()
@@ -33,8 +46,8 @@ public sealed record BenchCell(
         Connections = Connections,
         Pipeline = Pipeline,
         Sizes = new SizeSpec(Size, Size),
-        Duration = settings.Duration,
-        Warmup = settings.Warmup,
+        Duration = DurationIn(settings),
+        Warmup = WarmupIn(settings),
         Rate = Rate,
         Timeout = settings.ReplyTimeout,
         DrainTimeout = settings.DrainTimeout,

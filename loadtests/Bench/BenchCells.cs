@@ -22,7 +22,12 @@ public static class BenchCells
         new("io-c50", "--work io:5ms × 50 conns", 50, Work: "io:5ms"),
         new("io-c1000", "--work io:5ms × 1,000 conns", 1000, Work: "io:5ms"),
         new("idle10k", "10,000 idle conns: RSS per conn", 10_000, Idle: true),
+        new("c100k", "100,000 conns, each one 64 B msg every 5 s (20,000 msgs/s), 6 server and 6 load processes", 100_000, Rate: 20_000,
+            Processes: 6, Measure: TimeSpan.FromSeconds(60), Warmup: TimeSpan.FromSeconds(10), OptIn: true),
     ];
+
+    /// <summary>The cells run when <c>--cells</c> is not given: all but the long opt-in ones.</summary>
+    public static IReadOnlyList<string> DefaultNames { get; } = [.. All.Where(c => !c.OptIn).Select(c => c.Name)];
 
     /// <summary>The cells of <c>--quick</c> (CI's smoke test): many connections one at a time, and pipelining.</summary>
     public static IReadOnlyList<string> QuickNames { get; } = ["c50", "c50p16"];

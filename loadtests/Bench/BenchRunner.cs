@@ -36,10 +36,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
 
         var rows = settings.Rows;
         var plan = BenchPlan.Order(settings.Passes, settings.Cells, rows);
-        var perRun = settings.Duration + settings.Warmup + TimeSpan.FromSeconds(0.5);
+        var runSeconds = plan.Sum(s => (s.Cell.DurationIn(settings) + s.Cell.WarmupIn(settings)).TotalSeconds + 0.5);
         await progress.WriteLineAsync(
             $"bench: {rows.Count} rows × {settings.Cells.Count} cells × {settings.Passes} passes = {plan.Count} runs of {settings.Warmup.TotalSeconds:0.#}s + {settings.Duration.TotalSeconds:0.#}s"
-            + $" (about {Math.Ceiling(((perRun.TotalSeconds * plan.Count) + (settings.JitWarmup.TotalSeconds * rows.Count * (1 + settings.Cells.Select(c => c.Work).Distinct().Count(w => w is not null)))) / 60)} min); "
+            + (settings.Cells.Any(c => c.Measure is not null) ? " (longer where a cell says so)" : string.Empty)
+            + $" (about {Math.Ceiling((runSeconds + (settings.JitWarmup.TotalSeconds * rows.Count * (1 + settings.Cells.Select(c => (c.Work, c.Processes)).Distinct().Count(k => k != (null, 1))))) / 60)} min); "
             + (serverCpu is null ? "not pinned" : $"servers on CPU {serverCpu}, generator on CPU {generatorCpu}"));
 
         if (syscallCost is { } cost)
@@ -62,7 +63,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 {
                     var slot = step.Cell.Idle
                         ? await servers.StartFreshAsync(step.Model, settings.Warmup, cancellationToken)
-                        : await servers.GetAsync(step.Model, step.Cell.Work, cancellationToken);
+                        : await servers.GetAsync(step.Model, step.Cell.Work, step.Cell.Processes, cancellationToken);
                     run = slot.Error is { } error
                         ? new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label, Error = error }
                         : await RunStepAsync(step, slot, generatorCpu is not null, cancellationToken);
@@ -128,6 +129,36 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         };
     }
 
+    /// <summary>A multi-process cell: load from child echo-load processes merged exactly; server CPU and RSS summed over its workers.</summary>
+    private async Task<BenchRun> RunFanOutStepAsync(BenchStep step, BenchRun baseRun, System.Net.IPEndPoint endPoint, int serverPid, bool pinned, CancellationToken cancellationToken)
+    {
+        var (result, failures, start, end, seconds) = await FanOutStep.RunAsync(step.Cell, settings, endPoint, serverPid, cancellationToken);
+        if (result is null)
+        {
+            return baseRun with { Error = $"every load process failed: {string.Join("; ", failures)}" };
+        }
+
+        double? cpuUs = null, cpuPercent = null;
+        if (start is { } a && end is { } b)
+        {
+            var cpuSeconds = (b.CpuTime - a.CpuTime).TotalSeconds;
+            cpuUs = result.Messages > 0 ? Math.Round(cpuSeconds * 1e6 / result.Messages, 3) : null;
+            cpuPercent = seconds > 0 ? Math.Round(cpuSeconds * 100 / seconds, 1) : null;
+        }
+
+        return baseRun with
+        {
+            MessagesPerSecond = result.MessagesPerSecond,
+            ServerCpuUsPerMessage = cpuUs,
+            ServerCpuPercent = cpuPercent,
+            ServerRssBytes = end?.RssBytes,
+            ServerThreads = end?.Threads,
+            GeneratorCpuPercent = Math.Round(result.Generator.CpuPercentOfCores * (pinned ? result.Generator.Cores : 1), 1),
+            Result = result,
+            Latency = result.LatencyHistogram,
+        };
+    }
+
     private async Task<BenchRun> RunStepAsync(BenchStep step, ServerSlot slot, bool pinned, CancellationToken cancellationToken)
     {
         var baseRun = new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label };
@@ -139,6 +170,11 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 var count = IdleCount(step.Cell.Connections);
                 var idle = await IdleConnections.MeasureAsync(endPoint, count, slot.Process.ProcessId, IdleTimeout, cancellationToken);
                 return baseRun with { Idle = idle };
+            }
+
+            if (step.Cell.Processes > 1)
+            {
+                return await RunFanOutStepAsync(step, baseRun, endPoint, slot.Process.ProcessId, pinned, cancellationToken);
             }
 
             // System calls are counted in the first pass only: perf's counter adds a little to each call.

@@ -5,7 +5,7 @@ using EchoServers.Load.Engine;
 namespace EchoServers.Load.Bench;
 
 /// <summary>
-/// Starts each server (a row × a <c>--work</c>) the first time a cell needs it, warms it up, and stops them all at
+/// Starts each server (a row × a <c>--work</c> × a number of <c>--processes</c>) the first time a cell needs it, warms it up, and stops them all at
 /// the end. Servers stay up across passes so the JIT's work is done once, before anything is measured.
 /// </summary>
 internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>? serverCommand, int? serverCpu, TextWriter progress)
@@ -15,13 +15,19 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
     private const int WarmupConnections = 50;
 
-    private readonly Dictionary<(string Label, string? Work), ServerSlot> _slots = [];
+    /// <summary>--max-connections of each worker of a multi-process server: under the 20,000-descriptor limit with the runtime's reserve.</summary>
+    private const int MaxConnectionsPerWorker = 19_000;
+
+    private readonly Dictionary<(string Label, string? Work, int Processes), ServerSlot> _slots = [];
     private readonly List<ServerSlot> _fresh = [];
 
-    /// <summary>The server for <paramref name="model"/> with <paramref name="work"/>, started and warmed on first use.</summary>
-    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, CancellationToken cancellationToken)
+    /// <summary>
+    /// The server for <paramref name="model"/> with <paramref name="work"/> and <paramref name="processes"/> workers
+    /// (more than one: <c>--processes N</c> on one port), started and warmed on first use.
+    /// </summary>
+    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, int processes, CancellationToken cancellationToken)
     {
-        if (_slots.TryGetValue((model.Label, work), out var slot))
+        if (_slots.TryGetValue((model.Label, work, processes), out var slot))
         {
             if (slot.Error is null && slot.Process.HasExited)
             {
@@ -31,8 +37,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             return slot;
         }
 
-        slot = Create(model, work);
-        _slots[(model.Label, work)] = slot;
+        slot = Create(model, work, processes);
+        _slots[(model.Label, work, processes)] = slot;
         await StartAsync(slot, settings.JitWarmup, cancellationToken);
         return slot;
     }
@@ -44,7 +50,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     /// </summary>
     public async Task<ServerSlot> StartFreshAsync(BenchModel model, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var slot = Create(model, null);
+        var slot = Create(model, null, 1);
         slot.Fresh = true;
         _fresh.Add(slot);
         await StartAsync(slot, warmup, cancellationToken);
@@ -55,7 +61,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
     private async Task StartAsync(ServerSlot slot, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}") + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
+        var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}")
+            + (slot.Processes > 1 ? $" --processes {slot.Processes}" : string.Empty) + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
         try
         {
             if (slot.Model.IsReference)
@@ -98,7 +105,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
         return [.. all.Select(s => s.ToRecord())];
     }
 
-    private ServerSlot Create(BenchModel model, string? work)
+    private ServerSlot Create(BenchModel model, string? work, int processes)
     {
         if (model.ReferenceCommand is { } template)
         {
@@ -110,7 +117,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
         var arguments = new List<string>(serverCommand ?? throw new InvalidOperationException("no echo-server command"))
         {
             "--model", model.Model!, "--port", "0", "--stats-interval", "0", "--log-level", "warning",
-            "--max-connections", MaxConnections.ToString(CultureInfo.InvariantCulture),
+            "--max-connections", (processes > 1 ? MaxConnectionsPerWorker : MaxConnections).ToString(CultureInfo.InvariantCulture),
             "--drain-timeout", $"{settings.DrainTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms",
         };
         arguments.AddRange(model.ExtraArgs);
@@ -119,7 +126,12 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             arguments.AddRange(["--work", work]);
         }
 
-        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu));
+        if (processes > 1)
+        {
+            arguments.AddRange(["--processes", processes.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu)) { Processes = processes };
     }
 
     /// <summary>Load the server for a few seconds so tiered compilation has produced its optimised code before measuring.</summary>

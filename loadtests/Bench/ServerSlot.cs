@@ -7,6 +7,9 @@ internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess p
 
     public string? Work { get; } = work;
 
+    /// <summary>Worker processes (<c>--processes</c>); 1 = one process.</summary>
+    public int Processes { get; init; } = 1;
+
     public ServerProcess Process { get; } = process;
 
     /// <summary>Why it cannot be used (did not start, died); null while it is fine.</summary>

@@ -40,61 +40,25 @@ internal static class ProcessFanOut
 
     public static async Task<int> RunAsync(BoundRunOptions bound, int processes, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("echo-load-shares-").FullName;
-        var children = new List<Child>();
+        if (!bound.Quiet)
+        {
+            Console.Out.WriteLine($"echo-load: {processes} processes, each a share of the load; waiting for all to connect");
+        }
+
         try
         {
-            var arguments = ChildArguments(Environment.GetCommandLineArgs());
-            for (var i = 1; i <= processes; i++)
-            {
-                children.Add(Child.Start(i, processes, arguments, Path.Combine(directory, $"share-{i}.json")));
-            }
-
-            using var registration = cancellationToken.Register(() => children.ForEach(c => c.Interrupt()));
-            if (!bound.Quiet)
-            {
-                Console.Out.WriteLine($"echo-load: {processes} processes, each a share of the load; waiting for all to connect");
-            }
-
-            // The barrier: all connected (or gone), then every child starts at once.
-            await Task.WhenAll(children.Select(c => Task.WhenAny(c.Connected, c.Exited))).WaitAsync(ConnectTimeout, cancellationToken);
-            children.ForEach(c => c.Go());
-            await Task.WhenAll(children.Select(c => c.Exited));
-
-            var parts = new List<(string, LoadResult)>();
-            var failures = new List<string>();
-            foreach (var child in children)
-            {
-                if (child.ExitCode == 0 && File.Exists(child.JsonPath))
-                {
-                    parts.Add(($"share {child.Index}/{processes}", JsonReport.Read(child.JsonPath)));
-                }
-                else
-                {
-                    failures.Add($"share {child.Index}/{processes} failed (exit code {child.ExitCode}): {child.LastWords}");
-                }
-            }
-
+            var (merged, failures) = await RunSharesAsync(ChildArguments(Environment.GetCommandLineArgs()), processes, onGo: null, cancellationToken);
             foreach (var failure in failures)
             {
                 await Console.Error.WriteLineAsync($"echo-load: {failure}");
             }
 
-            if (parts.Count == 0)
+            if (merged is null)
             {
                 return RunCommand.UsageError;
             }
 
-            var merged = ResultMerger.Merge(parts) with { Load = $"{string.Join(", ", bound.Load.BuildProfile().Steps)} ({processes} processes)" };
-
-            // The children share this machine's cores: each one's CPU % is of the same cores, so their sum is a
-            // percentage of those cores, not of the children's summed core counts (merge of several machines adds them).
-            merged = merged with { Generator = merged.Generator with { Cores = parts.Max(p => p.Item2.Generator.Cores) } };
-            if (failures.Count > 0)
-            {
-                merged = merged with { Valid = false, Warnings = [.. failures, .. merged.Warnings] };
-            }
-
+            merged = merged with { Load = $"{string.Join(", ", bound.Load.BuildProfile().Steps)} ({processes} processes)" };
             Console.Out.Write(SummaryText.Format(merged));
             MergeCommand.Write(merged, bound.JsonPath, bound.CsvPath, bound.HdrPath, bound.ReportDirectory);
             var failed = 0;
@@ -112,8 +76,72 @@ internal static class ProcessFanOut
         catch (Exception ex) when (ex is IOException or JsonException or InvalidDataException or TimeoutException)
         {
             await Console.Error.WriteLineAsync($"echo-load: --processes: {ex.Message}");
-            children.ForEach(c => c.Kill());
             return RunCommand.UsageError;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="arguments"/> (an echo-load <c>run</c> command line, without the program) as
+    /// <paramref name="processes"/> shares in child processes that start together, and merges their results:
+    /// null when none succeeded; every failed child named in the failures (and the merged result then invalid).
+    /// <paramref name="onGo"/> runs as the children are told to start (after all connected): the bench times its
+    /// server readings from it. Used by <c>run --processes</c> and by the bench's multi-process cells.
+    /// </summary>
+    public static async Task<(LoadResult? Merged, List<string> Failures)> RunSharesAsync(
+        IReadOnlyList<string> arguments, int processes, Action? onGo, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("echo-load-shares-").FullName;
+        var children = new List<Child>();
+        try
+        {
+            for (var i = 1; i <= processes; i++)
+            {
+                children.Add(Child.Start(i, processes, [.. arguments], Path.Combine(directory, $"share-{i}.json")));
+            }
+
+            using var registration = cancellationToken.Register(() => children.ForEach(c => c.Interrupt()));
+
+            // The barrier: all connected (or gone), then every child starts at once.
+            await Task.WhenAll(children.Select(c => Task.WhenAny(c.Connected, c.Exited))).WaitAsync(ConnectTimeout, cancellationToken);
+            children.ForEach(c => c.Go());
+            onGo?.Invoke();
+            await Task.WhenAll(children.Select(c => c.Exited));
+
+            var parts = new List<(string, LoadResult)>();
+            var failures = new List<string>();
+            foreach (var child in children)
+            {
+                if (child.ExitCode == 0 && File.Exists(child.JsonPath))
+                {
+                    parts.Add(($"share {child.Index}/{processes}", JsonReport.Read(child.JsonPath)));
+                }
+                else
+                {
+                    failures.Add($"share {child.Index}/{processes} failed (exit code {child.ExitCode}): {child.LastWords}");
+                }
+            }
+
+            if (parts.Count == 0)
+            {
+                return (null, failures);
+            }
+
+            var merged = ResultMerger.Merge(parts);
+
+            // The children share this machine's cores: each one's CPU % is of the same cores, so their sum is a
+            // percentage of those cores, not of the children's summed core counts (merge of several machines adds them).
+            merged = merged with { Generator = merged.Generator with { Cores = parts.Max(p => p.Item2.Generator.Cores) } };
+            if (failures.Count > 0)
+            {
+                merged = merged with { Valid = false, Warnings = [.. failures, .. merged.Warnings] };
+            }
+
+            return (merged, failures);
+        }
+        catch
+        {
+            children.ForEach(c => c.Kill());
+            throw;
         }
         finally
         {

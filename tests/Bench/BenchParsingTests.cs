@@ -48,6 +48,24 @@ public sealed class BenchParsingTests
     }
 
     [Fact]
+    public void C100k_is_a_long_multi_process_cell_run_only_when_named()
+    {
+        var c100k = BenchCells.All.Single(c => c.Name == "c100k");
+        Assert.Equal(100_000, c100k.Connections);
+        Assert.Equal(20_000, c100k.Rate); // one message per connection every 5 s
+        Assert.Equal(6, c100k.Processes);
+        Assert.False(c100k.ReferenceCanJoin);
+        Assert.Equal(TimeSpan.FromSeconds(60), c100k.DurationIn(Settings));
+        Assert.DoesNotContain("c100k", BenchCells.DefaultNames);
+        Assert.Equal(BenchCells.All.Count - 1, BenchCells.DefaultNames.Count);
+
+        var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 4242);
+        var run = string.Join(' ', FanOutStep.Arguments(c100k, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), target));
+        Assert.Equal("run --target 127.0.0.1:4242 -c 100000 -s 64 -d 60000ms --warmup 10000ms --start together --timeout 30000ms "
+            + "--first-reply-timeout 30000ms --connect-timeout 10s --plain --rate 20000", run);
+    }
+
+    [Fact]
     public void Models_parse_with_pool_at_its_defaults_or_with_n_workers()
     {
         Assert.True(BenchModel.TryParseList("threads,pool,pool:64,Async,eventloop,kestrel", out var models, out var error), error);

@@ -40,6 +40,6 @@ public sealed class BenchPlanTests
             Assert.Single(group);
         }
 
-        Assert.Equal(4 * ((cells.Count * 3) - cells.Count(c => c.Work is not null)), steps.Count);
+        Assert.Equal(4 * ((cells.Count * 3) - cells.Count(c => !c.ReferenceCanJoin)), steps.Count);
     }
 }
