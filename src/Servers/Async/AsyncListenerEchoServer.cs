@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Transport;
 using EchoServers.Servers.Transport.Admission;
 using EchoServers.Servers.Transport.Epoll;
 using Microsoft.AspNetCore.Connections;
@@ -145,30 +146,7 @@ internal sealed class AsyncListenerEchoServer : IEchoServer
         _context.Metrics.ConnectionOpened();
         try
         {
-            var result = await _session.RunAsync(connection.Transport, _closing.Token);
-            switch (result.Reason)
-            {
-                case SessionEndReason.IdleTimeout:
-                    // Silent or not reading: do not wait for it to take the last replies.
-                    _context.Events.Report(ConnectionEvent.IdleTimeout);
-                    connection.Abort(new ConnectionAbortedException("idle timeout"));
-                    break;
-                case SessionEndReason.ProtocolError:
-                    _context.Events.ProtocolError(connection.RemoteEndPoint, result.Error!.Value);
-                    break;
-            }
-        }
-        catch (ConnectionResetException ex)
-        {
-            _context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
-        catch (ConnectionAbortedException)
-        {
-            // Aborted by the stop sequence (counted there) or after an idle timeout.
-        }
-        catch (Exception ex)
-        {
-            _context.Events.Report(ConnectionEvent.Failed, connection.RemoteEndPoint, ex);
+            await TransportSession.RunAsync(_context, _session, connection, _closing.Token);
         }
         finally
         {

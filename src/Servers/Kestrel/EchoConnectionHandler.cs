@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -36,34 +37,7 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         try
         {
             var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
-            var result = await state.Session.RunAsync(connection.Transport, closeRequested);
-            switch (result.Reason)
-            {
-                case SessionEndReason.IdleTimeout:
-                    // Silent or not reading: drop it rather than let the transport wait to send the last replies.
-                    context.Events.Report(ConnectionEvent.IdleTimeout);
-                    connection.Abort(new ConnectionAbortedException("idle timeout"));
-                    break;
-                case SessionEndReason.ProtocolError:
-                    context.Events.ProtocolError(connection.RemoteEndPoint, result.Error!.Value);
-                    break;
-            }
-        }
-        catch (ConnectionResetException ex)
-        {
-            context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
-        catch (ConnectionAbortedException)
-        {
-            // Kestrel aborted it (shutdown after the grace period); counted by the server.
-        }
-        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
-        {
-            context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
-        catch (Exception ex)
-        {
-            context.Events.Report(ConnectionEvent.Failed, connection.RemoteEndPoint, ex);
+            await TransportSession.RunAsync(context, state.Session, connection, closeRequested);
         }
         finally
         {
