@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -137,7 +138,7 @@ internal abstract class BlockingServer : IEchoServer
     {
         Context.Limiter.Release();
         Context.Events.Report(cause);
-        ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, reason);
+        Context.Refuse(socket, ErrorLine.For(reason));
     }
 
     private void AcceptLoop()

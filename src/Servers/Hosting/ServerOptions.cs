@@ -1,5 +1,6 @@
 using System.Net;
 using EchoServers.Protocol;
+using EchoServers.Servers.Hosting.Tls;
 
 namespace EchoServers.Servers.Hosting;
 
@@ -40,6 +41,9 @@ public sealed record ServerOptions
     // limit and the runtime aborts ("Out of memory.", exit 134; the ReliabilityFull fd-exhaustion case). Opt in
     // with --transport epoll.
     public TransportKind EffectiveTransport => Transport ?? TransportKind.Sockets;
+
+    /// <summary><c>--tls</c>: serve TLS 1.2/1.3 with this certificate and handshake deadline; null serves plain TCP.</summary>
+    public TlsOptions? Tls { get; init; }
 
     /// <summary>Listen with SO_REUSEPORT, sharing the port with the other workers of <c>--processes</c>. Default off: a second server must not share our port silently.</summary>
     public bool ReusePort { get; init; }
