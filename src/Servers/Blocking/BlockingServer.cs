@@ -119,16 +119,26 @@ internal abstract class BlockingServer : IEchoServer
     {
         var connection = new BlockingConnection(socket, Context, Session);
         Connections.Add(connection);
-        Context.Metrics.ConnectionOpened();
+        var opened = false;
         try
         {
-            connection.Run();
+            // A connection counts as accepted once served: under --tls, after its handshake (which holds the slot).
+            if (connection.Open())
+            {
+                Context.Metrics.ConnectionOpened();
+                opened = true;
+                connection.Run();
+            }
         }
         finally
         {
             // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             Context.Limiter.Release();
-            Context.Metrics.ConnectionClosed();
+            if (opened)
+            {
+                Context.Metrics.ConnectionClosed();
+            }
+
             Connections.Remove(connection);
         }
     }

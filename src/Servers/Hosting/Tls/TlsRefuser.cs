@@ -44,6 +44,7 @@ internal sealed class TlsRefuser(ServerTls tls, FramingKind framing) : IDisposab
             deadline.CancelAfter(tls.HandshakeTimeout);
             await using var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
             await stream.AuthenticateAsServerAsync(tls.AuthenticationOptions, deadline.Token);
+            tls.Completed();
             if (framing == FramingKind.Line)
             {
                 await stream.WriteAsync(errorLine, deadline.Token);
