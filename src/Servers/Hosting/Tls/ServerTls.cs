@@ -22,6 +22,7 @@ internal sealed class ServerTls : IDisposable
     private readonly ConnectionEventLog _events;
     private readonly EchoMetrics _metrics;
     private readonly bool _ownsCertificate;
+    private readonly SslStreamCertificateContext _certificateContext;
 
     private ServerTls(X509Certificate2 certificate, bool ownsCertificate, TimeSpan handshakeTimeout, FramingKind framing, ConnectionEventLog events, EchoMetrics metrics)
     {
@@ -30,14 +31,8 @@ internal sealed class ServerTls : IDisposable
         HandshakeTimeout = handshakeTimeout;
         _events = events;
         _metrics = metrics;
-        AuthenticationOptions = new SslServerAuthenticationOptions
-        {
-            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
-            EnabledSslProtocols = Protocols,
-            ClientCertificateRequired = false,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            AllowRenegotiation = false,
-        };
+        _certificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+        AuthenticationOptions = CreateAuthenticationOptions();
         Refusals = new TlsRefuser(this, framing);
     }
 
@@ -121,12 +116,28 @@ internal sealed class ServerTls : IDisposable
         }
     }
 
+    /// <summary>
+    /// A new set of the authentication options (for a host that may fill in what it needs, as Kestrel does ALPN),
+    /// sharing the certificate context.
+    /// </summary>
+    public SslServerAuthenticationOptions CreateAuthenticationOptions() => new()
+    {
+        ServerCertificateContext = _certificateContext,
+        EnabledSslProtocols = Protocols,
+        ClientCertificateRequired = false,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        AllowRenegotiation = false,
+    };
+
     /// <summary>Counts a handshake that completed elsewhere (Kestrel's TLS middleware).</summary>
     public void Completed() => _metrics.HandshakeCompleted();
 
     /// <summary>Counts and logs a failed handshake: <paramref name="timedOut"/> when the deadline ended it.</summary>
     public void Failed(EndPoint? peer, Exception? error, bool timedOut) =>
         _events.HandshakeFailed(peer, timedOut ? $"not complete within {Protocol.Text.DurationText.Format(HandshakeTimeout)}" : Describe(error));
+
+    /// <summary>Counts and logs a failed handshake whose exception is not ours to see (Kestrel's TLS middleware).</summary>
+    public void Failed(EndPoint? peer, string reason) => _events.HandshakeFailed(peer, reason);
 
     public void Dispose()
     {
