@@ -28,6 +28,11 @@ internal static class ServerCertificate
         {
             if (IsPem(certificatePath))
             {
+                if (keyPath is null && !File.ReadAllText(certificatePath).Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+                {
+                    throw new TlsSetupException($"{certificatePath} holds no private key: give it with --key");
+                }
+
                 // Without --key the key is looked for in the certificate's own file.
                 using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
                 return Exportable(pem);
