@@ -130,6 +130,11 @@ internal sealed class AsyncEchoServer : IEchoServer
             }
 
             _connections.Remove(connection);
+            if (!opened)
+            {
+                // Counted once the slot is free: whoever sees the failure can take the slot.
+                connection.ReportHandshakeFailure();
+            }
         }
     }
 

@@ -28,6 +28,7 @@ internal sealed class SocketConnection
     private readonly CancellationToken _closeRequested;
     private readonly EndPoint? _peer;
     private SslStream? _tls;
+    private string? _handshakeFailure;
     private volatile bool _aborted;
 
     public SocketConnection(Socket socket, ServerContext context, PipeSession session, CancellationToken closeRequested)
@@ -41,7 +42,8 @@ internal sealed class SocketConnection
 
     /// <summary>
     /// Under <c>--tls</c>, the handshake, bounded by its deadline; true when the connection is ready to serve. False
-    /// when it failed (counted as a handshake failure) or the server is closing; the socket is then closed. Never throws.
+    /// when it failed (see <see cref="ReportHandshakeFailure"/>) or the server is closing; the socket is then closed.
+    /// Never throws.
     /// </summary>
     public async ValueTask<bool> OpenAsync()
     {
@@ -50,7 +52,7 @@ internal sealed class SocketConnection
             return true;
         }
 
-        _tls = await tls.AuthenticateAsync(_socket, _peer, _closeRequested);
+        (_tls, _handshakeFailure) = await tls.AuthenticateAsync(_socket, _closeRequested);
         if (_tls is null)
         {
             _socket.Dispose();
@@ -58,6 +60,15 @@ internal sealed class SocketConnection
         }
 
         return true;
+    }
+
+    /// <summary>After a failed <see cref="OpenAsync"/>, once the slot is given back: counts and logs the handshake failure.</summary>
+    public void ReportHandshakeFailure()
+    {
+        if (_handshakeFailure is { } reason)
+        {
+            _context.Tls!.Failed(_peer, reason);
+        }
     }
 
     /// <summary>Serves the connection to its end; never throws.</summary>

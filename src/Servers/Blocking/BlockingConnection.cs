@@ -17,6 +17,7 @@ internal sealed class BlockingConnection
     private readonly BlockingSession _session;
     private readonly EndPoint? _peer;
     private SslStream? _tls;
+    private string? _handshakeFailure;
     private volatile bool _aborted;
 
     public BlockingConnection(Socket socket, ServerContext context, BlockingSession session)
@@ -29,7 +30,7 @@ internal sealed class BlockingConnection
 
     /// <summary>
     /// Under <c>--tls</c>, the handshake, bounded by its deadline; true when the connection is ready to serve. False
-    /// when the handshake failed: counted as a handshake failure, socket closed. Never throws.
+    /// when the handshake failed (socket closed; see <see cref="ReportHandshakeFailure"/>). Never throws.
     /// </summary>
     public bool Open()
     {
@@ -38,7 +39,7 @@ internal sealed class BlockingConnection
             return true;
         }
 
-        _tls = tls.Authenticate(_socket, _peer);
+        (_tls, _handshakeFailure) = tls.Authenticate(_socket);
         if (_tls is null)
         {
             _socket.Dispose();
@@ -46,6 +47,15 @@ internal sealed class BlockingConnection
         }
 
         return true;
+    }
+
+    /// <summary>After a failed <see cref="Open"/>, once the slot is given back: counts and logs the handshake failure.</summary>
+    public void ReportHandshakeFailure()
+    {
+        if (_handshakeFailure is { } reason)
+        {
+            _context.Tls!.Failed(_peer, reason);
+        }
     }
 
     /// <summary>Serves the connection to its end; never throws.</summary>

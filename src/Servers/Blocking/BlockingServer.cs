@@ -140,6 +140,11 @@ internal abstract class BlockingServer : IEchoServer
             }
 
             Connections.Remove(connection);
+            if (!opened)
+            {
+                // Counted once the slot is free: whoever sees the failure can take the slot.
+                connection.ReportHandshakeFailure();
+            }
         }
     }
 

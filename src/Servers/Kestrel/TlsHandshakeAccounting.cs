@@ -27,7 +27,7 @@ internal static class TlsHandshakeAccounting
             if (!connection.Items.ContainsKey(Completed) && !state.Stopping)
             {
                 var timedOut = Stopwatch.GetElapsedTime(started) >= tls.HandshakeTimeout;
-                tls.Failed(connection.RemoteEndPoint, timedOut ? null : FailedWithoutDetail, timedOut);
+                tls.Failed(connection.RemoteEndPoint, timedOut ? tls.Reason(null, timedOut: true) : "handshake failed (Kestrel's TLS middleware logs why at Debug)");
             }
         }
     };
@@ -39,6 +39,4 @@ internal static class TlsHandshakeAccounting
         tls.Completed();
         return next(connection);
     };
-
-    private static readonly Exception FailedWithoutDetail = new IOException("handshake failed (Kestrel's TLS middleware logs why at Debug)");
 }

@@ -56,10 +56,11 @@ internal sealed class ServerTls : IDisposable
 
     /// <summary>
     /// The server side of the handshake over a blocking <paramref name="socket"/>, on the connection's own thread.
-    /// The deadline shuts the socket down under a handshake that stalls (which wakes the blocked receive).
-    /// Returns the authenticated stream, or null when the handshake failed (socket shut down, counted, logged).
+    /// The deadline shuts the socket down under a handshake that stalls (which wakes the blocked receive). Not
+    /// counted here when it fails: the caller gives the connection's slot back first, then reports
+    /// <see cref="HandshakeOutcome.Failure"/> with <see cref="Failed(EndPoint?, string)"/>.
     /// </summary>
-    public SslStream? Authenticate(Socket socket, EndPoint? peer)
+    public HandshakeOutcome Authenticate(Socket socket)
     {
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         using var deadline = new CancellationTokenSource(HandshakeTimeout);
@@ -80,20 +81,19 @@ internal sealed class ServerTls : IDisposable
         if (error is null && !deadline.IsCancellationRequested)
         {
             _metrics.HandshakeCompleted();
-            return stream;
+            return new HandshakeOutcome(stream, null);
         }
 
         stream.Dispose();
-        Failed(peer, error, deadline.IsCancellationRequested);
-        return null;
+        return new HandshakeOutcome(null, Reason(error, deadline.IsCancellationRequested));
     }
 
     /// <summary>
-    /// The server side of the handshake over <paramref name="socket"/>, asynchronously. Returns the authenticated
-    /// stream, or null when it failed or missed the deadline (counted, logged) or <paramref name="cancellationToken"/>
-    /// fired (the server is closing: not counted).
+    /// The server side of the handshake over <paramref name="socket"/>, asynchronously, within the deadline. A failure
+    /// is reported by the caller (see <see cref="Authenticate"/>); when <paramref name="cancellationToken"/> ended it
+    /// (the server is closing) there is neither stream nor failure.
     /// </summary>
-    public async Task<SslStream?> AuthenticateAsync(Socket socket, EndPoint? peer, CancellationToken cancellationToken)
+    public async Task<HandshakeOutcome> AuthenticateAsync(Socket socket, CancellationToken cancellationToken)
     {
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -102,17 +102,12 @@ internal sealed class ServerTls : IDisposable
         {
             await stream.AuthenticateAsServerAsync(AuthenticationOptions, deadline.Token);
             _metrics.HandshakeCompleted();
-            return stream;
+            return new HandshakeOutcome(stream, null);
         }
         catch (Exception ex) when (IsHandshakeFailure(ex))
         {
             await stream.DisposeAsync();
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                Failed(peer, ex, deadline.IsCancellationRequested);
-            }
-
-            return null;
+            return new HandshakeOutcome(null, cancellationToken.IsCancellationRequested ? null : Reason(ex, deadline.IsCancellationRequested));
         }
     }
 
@@ -132,12 +127,12 @@ internal sealed class ServerTls : IDisposable
     /// <summary>Counts a handshake that completed elsewhere (Kestrel's TLS middleware).</summary>
     public void Completed() => _metrics.HandshakeCompleted();
 
-    /// <summary>Counts and logs a failed handshake: <paramref name="timedOut"/> when the deadline ended it.</summary>
-    public void Failed(EndPoint? peer, Exception? error, bool timedOut) =>
-        _events.HandshakeFailed(peer, timedOut ? $"not complete within {Protocol.Text.DurationText.Format(HandshakeTimeout)}" : Describe(error));
-
-    /// <summary>Counts and logs a failed handshake whose exception is not ours to see (Kestrel's TLS middleware).</summary>
+    /// <summary>Counts and logs a failed handshake (summed up per interval with the first one's peer and reason).</summary>
     public void Failed(EndPoint? peer, string reason) => _events.HandshakeFailed(peer, reason);
+
+    /// <summary>Why a handshake failed: "not complete within 10s" when the deadline ended it, else the exception's messages.</summary>
+    public string Reason(Exception? error, bool timedOut) =>
+        timedOut ? $"not complete within {Protocol.Text.DurationText.Format(HandshakeTimeout)}" : Describe(error);
 
     public void Dispose()
     {
