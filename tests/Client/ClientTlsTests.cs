@@ -35,6 +35,22 @@ public sealed class ClientTlsTests
         Assert.Equal(1, server.Metrics.Snapshot().Handshakes);
     }
 
+    [Fact]
+    public async Task Interactive_session_over_tls_shows_the_tls_line_then_the_prompt_and_replies()
+    {
+        using var files = TestCertificates.Create();
+        await using var server = await StartServerAsync(files.Certificate);
+        var keys = new ScriptedKeys().Type("hello").Enter().Type("world!").Enter().Type("/quit").Enter();
+
+        var run = await ClientRun.InteractiveAsync(keys, "--port", server.EndPoint.Port.ToString(), "--tls", "--ca", files.CertificatePem);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^tls: TLS 1\.[23], TLS_\w+, certificate CN=127\.0\.0\.1 \(verified against server\.crt\)\n$", run.Stderr);
+        Assert.Contains($"connected to 127.0.0.1:{server.EndPoint.Port} (line framing)", run.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?s)hello  \(\d+\.\d\d ms\).*world!  \(\d+\.\d\d ms\)", run.Stdout);
+        Assert.Equal(2, server.Metrics.Snapshot().Messages);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", null)]
     [InlineData("localhost", null)]
