@@ -51,6 +51,11 @@ internal static class ClientApp
             return ExitCodes.Interrupted;
         }
 
+        if (connection.TlsSummary is { } tls)
+        {
+            await console.Stderr.WriteLineAsync(tls);
+        }
+
         await using (connection)
         {
             return console.Keys is { } keys

@@ -1,12 +1,17 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using System.Security.Authentication;
 using System.Text;
 
 namespace EchoServers.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP client for tests: every wait has a timeout (a hung server fails the test instead of hanging the run),
-/// receives are buffered so lines and exact counts can be read across TCP segment boundaries.
+/// receives are buffered so lines and exact counts can be read across TCP segment boundaries. Over TLS
+/// (<see cref="ConnectTlsAsync"/>) the same calls go through an <see cref="SslStream"/>, with socket errors surfacing as
+/// the same <see cref="SocketException"/>s.
 /// </summary>
 public sealed class TestClient : IAsyncDisposable
 {
@@ -18,10 +23,48 @@ public sealed class TestClient : IAsyncDisposable
     private int _start;
     private int _end;
 
-    private TestClient(Socket socket) => Socket = socket;
+    private TestClient(Socket socket, SslStream? tls = null)
+    {
+        Socket = socket;
+        Tls = tls;
+    }
 
     /// <summary>The connected socket.</summary>
     public Socket Socket { get; }
+
+    /// <summary>The TLS stream over <see cref="Socket"/>, when connected with <see cref="ConnectTlsAsync"/>.</summary>
+    public SslStream? Tls { get; }
+
+    /// <summary>
+    /// Connects and completes a TLS handshake, trusting only the certificate whose SHA-256 fingerprint (hex, any case,
+    /// colons optional) is <paramref name="pinnedSha256"/>: the test knows the server's certificate, so no CA is involved.
+    /// </summary>
+    public static async Task<TestClient> ConnectTlsAsync(IPEndPoint endPoint, string pinnedSha256, TimeSpan? timeout = null)
+    {
+        var plain = await ConnectAsync(endPoint, timeout: timeout);
+        var pinned = pinnedSha256.Replace(":", string.Empty, StringComparison.Ordinal);
+        var tls = new SslStream(new NetworkStream(plain.Socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        try
+        {
+            using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+            await tls.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions
+                {
+                    TargetHost = endPoint.Address.ToString(),
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                        certificate is not null && string.Equals(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), pinned, StringComparison.OrdinalIgnoreCase),
+                },
+                cts.Token);
+            return new TestClient(plain.Socket, tls);
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            plain.Socket.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Connects to <paramref name="endPoint"/> with TCP_NODELAY; <paramref name="configure"/> runs before connecting (buffer sizes...).</summary>
     public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, Action<Socket>? configure = null, TimeSpan? timeout = null)
@@ -45,6 +88,20 @@ public sealed class TestClient : IAsyncDisposable
     public async Task SendAsync(ReadOnlyMemory<byte> data, TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        if (Tls is not null)
+        {
+            try
+            {
+                await Tls.WriteAsync(data, cts.Token);
+            }
+            catch (IOException ex) when (ex.InnerException is SocketException socketError)
+            {
+                ExceptionDispatchInfo.Throw(socketError);
+            }
+
+            return;
+        }
+
         while (!data.IsEmpty)
         {
             var sent = await Socket.SendAsync(data, SocketFlags.None, cts.Token);
@@ -139,6 +196,17 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>Half-close: no more data from us (FIN); replies still come.</summary>
     public void ShutdownSend() => Socket.Shutdown(SocketShutdown.Send);
 
+    /// <summary>Half-close over TLS: close_notify, then FIN; replies still come.</summary>
+    public async Task ShutdownSendAsync()
+    {
+        if (Tls is not null)
+        {
+            await Tls.ShutdownAsync();
+        }
+
+        Socket.Shutdown(SocketShutdown.Send);
+    }
+
     /// <summary>Aborts the connection with a reset (SO_LINGER 0), as a crashing client would.</summary>
     public void Reset()
     {
@@ -147,10 +215,14 @@ public sealed class TestClient : IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (Tls is not null)
+        {
+            await Tls.DisposeAsync();
+        }
+
         Socket.Dispose();
-        return ValueTask.CompletedTask;
     }
 
     private byte[] TakeAll()
@@ -165,7 +237,14 @@ public sealed class TestClient : IAsyncDisposable
         int received;
         try
         {
-            received = await Socket.ReceiveAsync(_chunk, SocketFlags.None, cancellationToken);
+            received = Tls is null
+                ? await Socket.ReceiveAsync(_chunk, SocketFlags.None, cancellationToken)
+                : await Tls.ReadAsync(_chunk, cancellationToken);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException socketError)
+        {
+            ExceptionDispatchInfo.Throw(socketError);
+            throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

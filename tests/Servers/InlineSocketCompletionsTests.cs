@@ -26,6 +26,15 @@ public sealed class InlineSocketCompletionsTests
         Assert.Equal(expected, InlineSocketCompletions.Wanted(options));
     }
 
+    [Theory]
+    [InlineData(ServerModel.Async)]
+    [InlineData(ServerModel.Kestrel)]
+    public void Not_wanted_under_tls_where_handshakes_would_run_on_the_epoll_thread(ServerModel model)
+    {
+        var options = new ServerOptions { Model = model, Tls = new EchoServers.Servers.Hosting.Tls.TlsOptions() };
+        Assert.False(InlineSocketCompletions.Wanted(options));
+    }
+
     /// <summary>
     /// Run both in the ordinary test process (switch off: continuations queued to the thread pool) and in the one
     /// <see cref="Conformance.InlineCompletionsConformanceTests"/> starts with the switch on (continuations run on

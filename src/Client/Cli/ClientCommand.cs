@@ -16,6 +16,8 @@ internal sealed class ClientCommand
           printf 'a\nb\n' | echo-client --port 17200        pipe mode: prints a and b, exits 0
           seq 100000 | echo-client --port 17200 | wc -l     pipe mode, many lines (sent and read concurrently)
           echo-client --port 17200 --framing raw --timeout 2s
+          echo-client --tls --insecure                      TLS to 'echo-server --tls' (its self-signed certificate)
+          echo-client --tls --ca server.crt --sni localhost TLS, trusting server.crt, checking the name localhost
         """;
 
     private readonly Option<string> _host = new("--host")
@@ -53,6 +55,28 @@ internal sealed class ClientCommand
         DefaultValueFactory = _ => "64KiB",
     };
 
+    private readonly Option<bool> _tls = new("--tls")
+    {
+        Description = "Talk TLS 1.2/1.3 (to echo-server --tls); the negotiated version and cipher are shown once on connect",
+    };
+
+    private readonly Option<bool> _insecure = new("--insecure", "-k")
+    {
+        Description = "--tls: accept any server certificate (encrypted, but the server is not authenticated)",
+    };
+
+    private readonly Option<FileInfo> _ca = new("--ca")
+    {
+        Description = "--tls: trust the certificate(s) in this PEM or DER file instead of the system's roots (e.g. the server's own self-signed one)",
+        HelpName = "file",
+    };
+
+    private readonly Option<string> _sni = new("--sni")
+    {
+        Description = "--tls: server name to send (SNI) and to check the certificate against [default: --host]",
+        HelpName = "name",
+    };
+
     public ClientCommand()
     {
         AddCheck<int>(_port, TryParsePort);
@@ -61,8 +85,23 @@ internal sealed class ClientCommand
         AddCheck<int>(_maxFrame, TryParseMaxFrame);
         Root = new RootCommand("Interactive and pipe-mode client for the EchoServers family: sends lines as framed messages and prints each reply.")
         {
-            _host, _port, _framing, _timeout, _maxFrame,
+            _host, _port, _framing, _timeout, _maxFrame, _tls, _insecure, _ca, _sni,
         };
+
+        _ca.AcceptExistingOnly();
+        Root.Validators.Add(result =>
+        {
+            var insecure = result.GetValue(_insecure);
+            var ca = result.GetResult(_ca) is not null;
+            if (!result.GetValue(_tls) && (insecure || ca || result.GetResult(_sni) is not null))
+            {
+                result.AddError("--insecure, --ca and --sni need --tls");
+            }
+            else if (insecure && ca)
+            {
+                result.AddError("--insecure and --ca cannot go together: --ca trusts a certificate, --insecure trusts any");
+            }
+        });
 
         // Help keeps System.CommandLine's layout and adds examples after it.
         foreach (var option in Root.Options)
@@ -85,6 +124,10 @@ internal sealed class ClientCommand
         Framing = Parsed<FramingKind>(result, _framing, TryParseFraming),
         Timeout = Parsed<TimeSpan>(result, _timeout, TryParseTimeout),
         MaxFrame = Parsed<int>(result, _maxFrame, TryParseMaxFrame),
+        Tls = result.GetValue(_tls),
+        Insecure = result.GetValue(_insecure),
+        CaFile = result.GetValue(_ca)?.FullName,
+        Sni = result.GetValue(_sni),
     };
 
     private static void AddCheck<T>(Option<string> option, TryParse<T> parse) =>

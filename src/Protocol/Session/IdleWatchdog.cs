@@ -72,8 +72,17 @@ internal sealed class IdleWatchdog : IDisposable
         }
 
         _expired = true;
-        _transport.Input.CancelPendingRead();
-        _transport.Output.CancelPendingFlush();
+        try
+        {
+            _transport.Input.CancelPendingRead();
+            _transport.Output.CancelPendingFlush();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stream-backed pipes (Kestrel's TLS middleware: PipeReader/PipeWriter over SslStream) dispose their
+            // cancellation source on completion: the session woke from the first cancel and ended before the second.
+            // An exception escaping a timer callback would end the process.
+        }
     }
 
     public void Dispose() => _timer.Dispose();

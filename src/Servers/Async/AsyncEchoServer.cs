@@ -109,17 +109,32 @@ internal sealed class AsyncEchoServer : IEchoServer
 
     private async Task ServeAsync(SocketConnection connection)
     {
-        _context.Metrics.ConnectionOpened();
+        var opened = false;
         try
         {
-            await connection.RunAsync();
+            // A connection counts as accepted once served: under --tls, after its handshake (which holds the slot).
+            if (await connection.OpenAsync())
+            {
+                _context.Metrics.ConnectionOpened();
+                opened = true;
+                await connection.RunAsync();
+            }
         }
         finally
         {
             // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             _context.Limiter.Release();
-            _context.Metrics.ConnectionClosed();
+            if (opened)
+            {
+                _context.Metrics.ConnectionClosed();
+            }
+
             _connections.Remove(connection);
+            if (!opened)
+            {
+                // Counted once the slot is free: whoever sees the failure can take the slot.
+                connection.ReportHandshakeFailure();
+            }
         }
     }
 

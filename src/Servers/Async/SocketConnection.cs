@@ -1,6 +1,8 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Blocking;
 using EchoServers.Servers.Hosting;
@@ -11,7 +13,9 @@ namespace EchoServers.Servers.Async;
 /// One connection of the async model, pumped the way Kestrel's socket transport does it: a receive loop that reads
 /// from the socket straight into the input pipe's memory (no NetworkStream, no copy), a send loop that writes the
 /// output pipe's buffers to the socket, and the shared <see cref="PipeSession"/> between them. The pipes' pause
-/// thresholds (see <see cref="PipeLimits"/>) are the backpressure and the memory bound.
+/// thresholds (see <see cref="PipeLimits"/>) are the backpressure and the memory bound. Under <c>--tls</c> the same
+/// pumps read and write an <see cref="SslStream"/> over the socket instead (decrypted bytes into the input pipe,
+/// replies encrypted from the output pipe), after <see cref="OpenAsync"/> has done the handshake.
 /// </summary>
 internal sealed class SocketConnection
 {
@@ -23,6 +27,8 @@ internal sealed class SocketConnection
     private readonly PipeSession _session;
     private readonly CancellationToken _closeRequested;
     private readonly EndPoint? _peer;
+    private SslStream? _tls;
+    private string? _handshakeFailure;
     private volatile bool _aborted;
 
     public SocketConnection(Socket socket, ServerContext context, PipeSession session, CancellationToken closeRequested)
@@ -32,6 +38,37 @@ internal sealed class SocketConnection
         _session = session;
         _closeRequested = closeRequested;
         _peer = socket.RemoteEndPoint;
+    }
+
+    /// <summary>
+    /// Under <c>--tls</c>, the handshake, bounded by its deadline; true when the connection is ready to serve. False
+    /// when it failed (see <see cref="ReportHandshakeFailure"/>) or the server is closing; the socket is then closed.
+    /// Never throws.
+    /// </summary>
+    public async ValueTask<bool> OpenAsync()
+    {
+        if (_context.Tls is not { } tls)
+        {
+            return true;
+        }
+
+        (_tls, _handshakeFailure) = await tls.AuthenticateAsync(_socket, _closeRequested);
+        if (_tls is null)
+        {
+            _socket.Dispose();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>After a failed <see cref="OpenAsync"/>, once the slot is given back: counts and logs the handshake failure.</summary>
+    public void ReportHandshakeFailure()
+    {
+        if (_handshakeFailure is { } reason)
+        {
+            _context.Tls!.Failed(_peer, reason);
+        }
     }
 
     /// <summary>Serves the connection to its end; never throws.</summary>
@@ -89,6 +126,10 @@ internal sealed class SocketConnection
             _socket.Dispose();
             await receiving;
             await sending;
+            if (_tls is not null)
+            {
+                await _tls.DisposeAsync();
+            }
         }
     }
 
@@ -101,6 +142,11 @@ internal sealed class SocketConnection
 
     private void Classify(Exception exception)
     {
+        if (exception is IOException { InnerException: SocketException socketError })
+        {
+            exception = socketError;
+        }
+
         if (_aborted || exception is ObjectDisposedException || exception is SocketException { SocketErrorCode: var aborted } && SocketErrors.IsOperationAborted(aborted))
         {
             return;
@@ -112,7 +158,48 @@ internal sealed class SocketConnection
             return;
         }
 
+        if (_tls is not null && exception is IOException)
+        {
+            // A record that does not decrypt, an alert, a broken stream: the peer's doing, like a reset.
+            _context.Events.Report(ConnectionEvent.Reset, _peer, exception);
+            return;
+        }
+
         _context.Events.Report(ConnectionEvent.Failed, _peer, exception);
+    }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer) =>
+        _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None) : ReadTlsAsync(buffer);
+
+    private ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer) =>
+        _tls is null ? _socket.SendAsync(buffer, SocketFlags.None) : WriteTlsAsync(buffer);
+
+    // SslStream reports socket errors as IOException around the SocketException: unwrapped, the pumps handle both alike.
+    private async ValueTask<int> ReadTlsAsync(Memory<byte> buffer)
+    {
+        try
+        {
+            return await _tls!.ReadAsync(buffer);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException socketError)
+        {
+            ExceptionDispatchInfo.Throw(socketError);
+            throw;
+        }
+    }
+
+    private async ValueTask<int> WriteTlsAsync(ReadOnlyMemory<byte> buffer)
+    {
+        try
+        {
+            await _tls!.WriteAsync(buffer);
+            return buffer.Length;
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException socketError)
+        {
+            ExceptionDispatchInfo.Throw(socketError);
+            throw;
+        }
     }
 
     /// <summary>Pumps the socket into the input pipe; never throws, and always completes the pipe writer (with the error, if any).</summary>
@@ -127,9 +214,10 @@ internal sealed class SocketConnection
                 // Kestrel's WaitForDataBeforeAllocatingBuffer: wait with a zero-byte receive, so a silent connection
                 // holds no pipe segment (half its memory). Costs no system call: the runtime completes a zero-byte
                 // receive on the readiness event, and the EAGAIN it takes replaces the one the real receive would take.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+                // SslStream supports the same zero-byte read (and lets go of its own buffer while waiting).
+                await ReceiveAsync(Memory<byte>.Empty);
                 var memory = writer.GetMemory(PipeLimits.MinimumSegmentSize);
-                var count = await _socket.ReceiveAsync(memory, SocketFlags.None);
+                var count = await ReceiveAsync(memory);
                 received?.Invoke(_socket, memory[..count]);
                 if (count == 0)
                 {
@@ -173,7 +261,7 @@ internal sealed class SocketConnection
         var total = 0;
         while (total < LingeringClose.MaxBytes)
         {
-            var received = await _socket.ReceiveAsync(scratch, SocketFlags.None);
+            var received = await ReceiveAsync(scratch);
             if (received == 0)
             {
                 return;
@@ -197,14 +285,14 @@ internal sealed class SocketConnection
                 {
                     if (!buffer.IsEmpty)
                     {
-                        await _socket.SendAsync(buffer.First, SocketFlags.None);
+                        await SendAsync(buffer.First);
                     }
                 }
                 else
                 {
                     foreach (var segment in buffer)
                     {
-                        await _socket.SendAsync(segment, SocketFlags.None);
+                        await SendAsync(segment);
                     }
                 }
 
@@ -213,6 +301,12 @@ internal sealed class SocketConnection
                 {
                     break;
                 }
+            }
+
+            if (_tls is not null)
+            {
+                // close_notify before the FIN: the last replies are complete, not a truncation.
+                await _tls.ShutdownAsync();
             }
 
             _socket.Shutdown(SocketShutdown.Send);

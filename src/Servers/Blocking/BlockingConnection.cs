@@ -1,17 +1,23 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.Blocking;
 
-/// <summary>One accepted socket served by a blocking session on whichever dedicated thread runs <see cref="Run"/>.</summary>
+/// <summary>
+/// One accepted socket served by a blocking session on whichever dedicated thread runs <see cref="Open"/> (the TLS
+/// handshake, under <c>--tls</c>) and <see cref="Run"/>.
+/// </summary>
 internal sealed class BlockingConnection
 {
     private readonly Socket _socket;
     private readonly ServerContext _context;
     private readonly BlockingSession _session;
     private readonly EndPoint? _peer;
+    private SslStream? _tls;
+    private string? _handshakeFailure;
     private volatile bool _aborted;
 
     public BlockingConnection(Socket socket, ServerContext context, BlockingSession session)
@@ -22,16 +28,52 @@ internal sealed class BlockingConnection
         _peer = socket.RemoteEndPoint;
     }
 
+    /// <summary>
+    /// Under <c>--tls</c>, the handshake, bounded by its deadline; true when the connection is ready to serve. False
+    /// when the handshake failed (socket closed; see <see cref="ReportHandshakeFailure"/>). Never throws.
+    /// </summary>
+    public bool Open()
+    {
+        if (_context.Tls is not { } tls)
+        {
+            return true;
+        }
+
+        (_tls, _handshakeFailure) = tls.Authenticate(_socket);
+        if (_tls is null)
+        {
+            _socket.Dispose();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>After a failed <see cref="Open"/>, once the slot is given back: counts and logs the handshake failure.</summary>
+    public void ReportHandshakeFailure()
+    {
+        if (_handshakeFailure is { } reason)
+        {
+            _context.Tls!.Failed(_peer, reason);
+        }
+    }
+
     /// <summary>Serves the connection to its end; never throws.</summary>
     public void Run()
     {
         try
         {
-            var result = _session.Run(_socket);
+            var result = _session.Run(_socket, _tls);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:
                     _context.Events.ProtocolError(_peer, result.Error!.Value);
+                    if (_tls is not null)
+                    {
+                        // The error line is sent; close_notify tells the peer it is the last word, not a truncation.
+                        TlsIo.ShutdownSend(_socket, _tls);
+                    }
+
                     LingeringClose.Drain(_socket);
                     break;
                 case SessionEndReason.IdleTimeout:
@@ -43,9 +85,14 @@ internal sealed class BlockingConnection
         {
             _context.Events.Report(ConnectionEvent.Reset, _peer, ex);
         }
-        catch (Exception ex) when (_aborted && ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (_aborted && ex is SocketException or ObjectDisposedException or IOException)
         {
             // Aborted on stop; counted by the server.
+        }
+        catch (IOException ex) when (_tls is not null)
+        {
+            // A record that does not decrypt, an alert, a broken stream: the peer's doing, like a reset.
+            _context.Events.Report(ConnectionEvent.Reset, _peer, ex);
         }
         catch (Exception ex)
         {
@@ -53,6 +100,7 @@ internal sealed class BlockingConnection
         }
         finally
         {
+            _tls?.Dispose();
             _socket.Dispose();
         }
     }

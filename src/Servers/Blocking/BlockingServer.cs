@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -118,17 +119,32 @@ internal abstract class BlockingServer : IEchoServer
     {
         var connection = new BlockingConnection(socket, Context, Session);
         Connections.Add(connection);
-        Context.Metrics.ConnectionOpened();
+        var opened = false;
         try
         {
-            connection.Run();
+            // A connection counts as accepted once served: under --tls, after its handshake (which holds the slot).
+            if (connection.Open())
+            {
+                Context.Metrics.ConnectionOpened();
+                opened = true;
+                connection.Run();
+            }
         }
         finally
         {
             // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
             Context.Limiter.Release();
-            Context.Metrics.ConnectionClosed();
+            if (opened)
+            {
+                Context.Metrics.ConnectionClosed();
+            }
+
             Connections.Remove(connection);
+            if (!opened)
+            {
+                // Counted once the slot is free: whoever sees the failure can take the slot.
+                connection.ReportHandshakeFailure();
+            }
         }
     }
 
@@ -137,7 +153,7 @@ internal abstract class BlockingServer : IEchoServer
     {
         Context.Limiter.Release();
         Context.Events.Report(cause);
-        ConnectionRefuser.Refuse(socket, Context.Protocol.Framing, reason);
+        Context.Refuse(socket, ErrorLine.For(reason));
     }
 
     private void AcceptLoop()

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
@@ -11,7 +12,8 @@ namespace EchoServers.Servers.Blocking;
 /// The echo protocol over a blocking <see cref="Socket"/>, for the threads and pool models. One receive buffer:
 /// each read is parsed for every complete frame, each is transformed into the send buffer, and the batch goes out
 /// in one blocking Send. A blocked Send is the backpressure: while the peer does not read, this thread does not
-/// read either. Idle timeout = SO_RCVTIMEO/SO_SNDTIMEO.
+/// read either. Idle timeout = SO_RCVTIMEO/SO_SNDTIMEO. Under <c>--tls</c> the same loop reads and writes an
+/// <see cref="SslStream"/> over the socket (see <see cref="TlsIo"/>); the timeouts still live on the socket beneath.
 /// <para>
 /// Memory per connection: a receive and a send buffer that start at <see cref="InitialBufferSize"/> and grow only
 /// as far as one whole frame needs (max frame + 4; 2 × 64 KiB + 8 with the defaults). Replies never outgrow the
@@ -41,7 +43,7 @@ internal sealed class BlockingSession
     /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
     /// the idle timeout propagate.
     /// </summary>
-    public SessionResult Run(Socket socket)
+    public SessionResult Run(Socket socket, SslStream? tls = null)
     {
         var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
@@ -66,11 +68,13 @@ internal sealed class BlockingSession
                     receive = MakeRoom(receive, ref start, ref end);
                 }
 
-                var received = socket.Receive(receive, end, receive.Length - end, SocketFlags.None);
+                var received = tls is null
+                    ? socket.Receive(receive, end, receive.Length - end, SocketFlags.None)
+                    : TlsIo.Read(tls, receive, end, receive.Length - end);
                 if (received == 0)
                 {
                     // Half-close: every complete frame was answered already; a partial frame can never complete.
-                    socket.Shutdown(SocketShutdown.Send);
+                    TlsIo.ShutdownSend(socket, tls);
                     return new SessionResult(SessionEndReason.PeerClosed, null, messages, bytesIn, bytesOut);
                 }
 
@@ -110,7 +114,14 @@ internal sealed class BlockingSession
                     bytesIn += start - batchStart;
                     bytesOut += produced;
                     _counters.OnEchoed(count, start - batchStart, produced);
-                    socket.Send(send, 0, produced, SocketFlags.None);
+                    if (tls is null)
+                    {
+                        socket.Send(send, 0, produced, SocketFlags.None);
+                    }
+                    else
+                    {
+                        TlsIo.Write(tls, send, 0, produced);
+                    }
                 }
 
                 if (start == end)
@@ -127,7 +138,15 @@ internal sealed class BlockingSession
                 {
                     if (_options.Framing == FramingKind.Line)
                     {
-                        socket.Send(ErrorLine.For(protocolError));
+                        var line = ErrorLine.For(protocolError);
+                        if (tls is null)
+                        {
+                            socket.Send(line);
+                        }
+                        else
+                        {
+                            TlsIo.Write(tls, line, 0, line.Length);
+                        }
                     }
 
                     return new SessionResult(SessionEndReason.ProtocolError, protocolError, messages, bytesIn, bytesOut);

@@ -36,7 +36,7 @@ internal sealed class AcceptPolicy(ServerContext context)
             if (!context.Limiter.TryAcquire())
             {
                 context.Events.Report(ConnectionEvent.RefusedLimit);
-                ConnectionRefuser.Refuse(socket, context.Protocol.Framing, context.RefusalLine);
+                context.Refuse(socket, context.RefusalLine);
                 return;
             }
 

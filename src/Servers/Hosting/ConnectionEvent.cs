@@ -9,6 +9,9 @@ public enum ConnectionEvent
     /// <summary>Closed after the idle timeout.</summary>
     IdleTimeout,
 
+    /// <summary>--tls: the handshake failed (plain text, an old version, garbage, the client's rejection) or missed its deadline.</summary>
+    HandshakeFailed,
+
     /// <summary>Refused: --max-connections reached.</summary>
     RefusedLimit,
 

@@ -24,6 +24,7 @@ public sealed partial class ConnectionEventLog : IDisposable
     private long _suppressedProtocolErrors;
     private int _protocolErrorLogged;
     private int _failureLogged;
+    private string? _firstHandshakeFailure;
 
     /// <summary>Creates the log, reporting every <paramref name="interval"/> (10 s when zero) and counting in <paramref name="metrics"/>.</summary>
     public ConnectionEventLog(ILogger logger, TimeSpan interval, EchoMetrics? metrics = null)
@@ -86,6 +87,16 @@ public sealed partial class ConnectionEventLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// A TLS handshake failed: counted; the interval's summary line names the first of them with its peer and reason
+    /// (a plain-text client, a client rejecting the certificate, a stalled handshake), so a flood of them is one line.
+    /// </summary>
+    public void HandshakeFailed(EndPoint? peer, string reason)
+    {
+        Interlocked.CompareExchange(ref _firstHandshakeFailure, $"{peer}: {reason}", null);
+        Report(ConnectionEvent.HandshakeFailed, peer, reason);
+    }
+
     /// <summary>Writes one line per cause seen since the last flush.</summary>
     public void Flush()
     {
@@ -94,7 +105,15 @@ public sealed partial class ConnectionEventLog : IDisposable
         {
             var count = Interlocked.Exchange(ref _counts[(int)connectionEvent], 0);
             var what = Describe(connectionEvent);
-            if (count > 0 && connectionEvent == ConnectionEvent.Failed && Volatile.Read(ref _failureLogged) == 1)
+            if (connectionEvent == ConnectionEvent.HandshakeFailed)
+            {
+                var first = Interlocked.Exchange(ref _firstHandshakeFailure, null);
+                if (count > 0)
+                {
+                    LogHandshakeFailures(_logger, count, seconds, first ?? "?");
+                }
+            }
+            else if (count > 0 && connectionEvent == ConnectionEvent.Failed && Volatile.Read(ref _failureLogged) == 1)
             {
                 // The first of the interval was logged with its exception.
                 LogMoreFailures(_logger, count, seconds);
@@ -143,6 +162,9 @@ public sealed partial class ConnectionEventLog : IDisposable
             case ConnectionEvent.Failed:
                 _metrics?.ConnectionFailed();
                 break;
+            case ConnectionEvent.HandshakeFailed:
+                _metrics?.HandshakeFailed();
+                break;
         }
     }
 
@@ -152,6 +174,7 @@ public sealed partial class ConnectionEventLog : IDisposable
     {
         ConnectionEvent.Reset => "reset by peer",
         ConnectionEvent.IdleTimeout => "closed after the idle timeout",
+        ConnectionEvent.HandshakeFailed => "failed the TLS handshake",
         ConnectionEvent.RefusedLimit => "refused (--max-connections reached)",
         ConnectionEvent.RefusedQueueFull => "refused (pool queue full)",
         ConnectionEvent.RefusedStopping => "refused (server stopping)",
@@ -165,6 +188,9 @@ public sealed partial class ConnectionEventLog : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} connections {What} in the last {Interval}")]
     private static partial void LogSummaryWarning(ILogger logger, long count, string what, string interval);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} connections failed the TLS handshake in the last {Interval} (first: {First})")]
+    private static partial void LogHandshakeFailures(ILogger logger, long count, string interval, string first);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "protocol error from {Peer}: {Error}; connection closed")]
     private static partial void LogProtocolError(ILogger logger, EndPoint? peer, string error);

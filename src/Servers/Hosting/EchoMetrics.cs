@@ -22,6 +22,8 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private readonly Counter<long> _resets;
     private readonly Counter<long> _idleCloses;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _handshakes;
+    private readonly Counter<long> _handshakeFailures;
     private long _activeCount;
     private long _acceptedCount;
     private long _rejectedCount;
@@ -32,6 +34,8 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private long _resetsCount;
     private long _idleClosesCount;
     private long _failuresCount;
+    private long _handshakesCount;
+    private long _handshakeFailuresCount;
 
     /// <summary>Creates the meter and its instruments.</summary>
     public EchoMetrics()
@@ -47,6 +51,8 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         _resets = _meter.CreateCounter<long>("echo.connections.resets", "{connection}", "Connections reset by the peer (or broken)");
         _idleCloses = _meter.CreateCounter<long>("echo.connections.idle_closes", "{connection}", "Connections closed after the idle or frame timeout");
         _failures = _meter.CreateCounter<long>("echo.connections.failed", "{connection}", "Connections ended by an unexpected error");
+        _handshakes = _meter.CreateCounter<long>("echo.tls.handshakes", "{handshake}", "TLS handshakes completed (--tls)");
+        _handshakeFailures = _meter.CreateCounter<long>("echo.tls.handshake_failures", "{connection}", "Connections closed because their TLS handshake failed or missed its deadline");
     }
 
     /// <summary>Connections being served now.</summary>
@@ -63,7 +69,9 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         Volatile.Read(ref _protocolErrorsCount),
         Volatile.Read(ref _resetsCount),
         Volatile.Read(ref _idleClosesCount),
-        Volatile.Read(ref _failuresCount));
+        Volatile.Read(ref _failuresCount),
+        Volatile.Read(ref _handshakesCount),
+        Volatile.Read(ref _handshakeFailuresCount));
 
     /// <summary>A connection was accepted and is now served.</summary>
     public void ConnectionOpened()
@@ -109,6 +117,20 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     {
         Interlocked.Increment(ref _failuresCount);
         _failures.Add(1);
+    }
+
+    /// <summary>A TLS handshake completed.</summary>
+    public void HandshakeCompleted()
+    {
+        Interlocked.Increment(ref _handshakesCount);
+        _handshakes.Add(1);
+    }
+
+    /// <summary>A connection was closed because its TLS handshake failed or missed its deadline.</summary>
+    public void HandshakeFailed()
+    {
+        Interlocked.Increment(ref _handshakeFailuresCount);
+        _handshakeFailures.Add(1);
     }
 
     /// <inheritdoc/>

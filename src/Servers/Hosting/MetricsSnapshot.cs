@@ -11,4 +11,6 @@ public readonly record struct MetricsSnapshot(
     long ProtocolErrors,
     long Resets = 0,
     long IdleCloses = 0,
-    long Failures = 0);
+    long Failures = 0,
+    long Handshakes = 0,
+    long HandshakeFailures = 0);

@@ -1,5 +1,6 @@
 using EchoServers.Protocol;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting;
@@ -16,6 +17,15 @@ internal sealed class ServerContext : IDisposable
         Limiter = new ConnectionLimiter(options.MaxConnections);
         Events = new ConnectionEventLog(loggerFactory.CreateLogger("EchoServers.Connections"), options.StatsInterval, metrics);
         RefusalLine = ErrorLine.For(ConnectionRefuser.TooManyConnections(options.MaxConnections));
+        try
+        {
+            Tls = ServerTls.For(options, Events, metrics);
+        }
+        catch
+        {
+            Events.Dispose();
+            throw;
+        }
     }
 
     public ServerOptions Options { get; }
@@ -36,11 +46,34 @@ internal sealed class ServerContext : IDisposable
     /// <summary>The <c>--max-connections</c> refusal in bytes (<c>ERROR: server full: …</c>), built once.</summary>
     public byte[] RefusalLine { get; }
 
+    /// <summary><c>--tls</c>: certificate, handshake, refusals over TLS; null for plain TCP.</summary>
+    public ServerTls? Tls { get; }
+
+    /// <summary>
+    /// Refuses a freshly accepted <paramref name="socket"/> with <paramref name="errorLine"/> (an <see cref="ErrorLine"/>,
+    /// sent in line framing only) and closes it: at once over plain TCP, after a handshake (bounded) over TLS. Never throws.
+    /// </summary>
+    public void Refuse(System.Net.Sockets.Socket socket, byte[] errorLine)
+    {
+        if (Tls is null)
+        {
+            ConnectionRefuser.Refuse(socket, Protocol.Framing, errorLine);
+        }
+        else
+        {
+            Tls.Refusals.Refuse(socket, errorLine);
+        }
+    }
+
     /// <summary>Test hooks (fault injection); null in production.</summary>
     public ServerTestHooks? Hooks => Options.TestHooks;
 
     /// <summary>After the drain timeout, how long connections asked to close may take before they are aborted.</summary>
     public static TimeSpan CloseGrace { get; } = TimeSpan.FromSeconds(1);
 
-    public void Dispose() => Events.Dispose();
+    public void Dispose()
+    {
+        Tls?.Dispose();
+        Events.Dispose();
+    }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,8 @@ namespace EchoServers.Servers.Kestrel;
 /// <summary>
 /// The <c>kestrel</c> model: Kestrel's socket transport (<c>UseKestrelCore</c>, no HTTP) with
 /// <see cref="EchoConnectionHandler"/> on the endpoint. The transport pumps sockets into pipes like the async model
-/// does by hand; its read/write buffer limits are set to the same <see cref="PipeLimits"/>.
+/// does by hand; its read/write buffer limits are set to the same <see cref="PipeLimits"/>. Under <c>--tls</c>,
+/// Kestrel's TLS connection middleware (<c>UseHttps</c>) runs the handshake in front of the handler, on either transport.
 /// </summary>
 internal sealed class KestrelEchoServer : IEchoServer
 {
@@ -87,6 +89,18 @@ internal sealed class KestrelEchoServer : IEchoServer
             kestrel.AddServerHeader = false;
             kestrel.Listen(options.EndPoint, listen =>
             {
+                if (_context.Tls is { } tls)
+                {
+                    // Kestrel's own TLS connection middleware, with the options every model uses; the handler sees plaintext.
+                    listen.Use(TlsHandshakeAccounting.CountFailures(tls, _state));
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(tls.CreateAuthenticationOptions()),
+                        HandshakeTimeout = tls.HandshakeTimeout,
+                    });
+                    listen.Use(TlsHandshakeAccounting.MarkCompleted(tls));
+                }
+
                 listen.UseConnectionHandler<EchoConnectionHandler>();
                 _listenOptions = listen;
             });

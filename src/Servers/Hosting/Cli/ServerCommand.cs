@@ -4,6 +4,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
 using EchoServers.Protocol.Work;
+using EchoServers.Servers.Hosting.Tls;
 using Serilog.Events;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -22,6 +23,8 @@ internal sealed class ServerCommand
           echo-server --model kestrel --framing length --max-frame 1MiB --idle-timeout 30s
           echo-server --model async --work cpu:50us --stats-interval 5s
           echo-server --model eventloop --processes 4   four worker processes on one port, restarted if they die
+          echo-server --tls                             TLS 1.2/1.3 with a self-signed certificate made at start-up
+          echo-server --model kestrel --tls --cert server.pem --key server.key
         Test it:  nc 127.0.0.1 1688      Metrics:  dotnet-counters monitor -n echo-server --counters EchoServers
         """;
 
@@ -135,6 +138,23 @@ internal sealed class ServerCommand
         CustomParser = OptionParsers.Int("--processes", 1, 256),
     };
 
+    private readonly Option<bool> _tls = new("--tls")
+    {
+        Description = "Serve TLS 1.2/1.3 (threads, pool, async on sockets, kestrel); without --cert a self-signed certificate for --host is made at start-up and its SHA-256 fingerprint logged; the handshake must finish within --frame-timeout, or 10s",
+    };
+
+    private readonly Option<FileInfo> _cert = new("--cert")
+    {
+        Description = "--tls: the server certificate, PEM (with its key, or give --key) or PKCS#12 (.pfx, no password)",
+        HelpName = "pem|pfx",
+    };
+
+    private readonly Option<FileInfo> _key = new("--key")
+    {
+        Description = "--tls: the PEM private key of a PEM --cert that does not hold it",
+        HelpName = "pem",
+    };
+
     private readonly Option<TimeSpan?> _drainTimeout = new("--drain-timeout")
     {
         Description = "On SIGINT/SIGTERM: how long open connections may go on before they are closed [default: 5s]",
@@ -168,8 +188,11 @@ internal sealed class ServerCommand
         Root = new RootCommand(Description)
         {
             _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
-            _workers, _queue, _loops, _transport, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
+            _workers, _queue, _loops, _transport, _tls, _cert, _key, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
         };
+
+        _cert.AcceptExistingOnly();
+        _key.AcceptExistingOnly();
 
         // Only the pipe models have a transport to choose; elsewhere the option would be silently ignored.
         Root.Validators.Add(result =>
@@ -181,10 +204,51 @@ internal sealed class ServerCommand
             {
                 result.AddError($"--transport applies to --model async and kestrel only, not {model}");
             }
+
+            var transport = result.GetResult(_transport)?.Tokens is { Count: > 0 } t ? t[^1].Value.ToLowerInvariant() : "sockets";
+            var processes = result.GetResult(_processes)?.Tokens is { Count: > 0 } p ? p[^1].Value : "1";
+            foreach (var error in TlsConflicts(result.GetValue(_tls), result.GetResult(_cert) is not null, result.GetResult(_key) is not null, model, transport, processes != "1"))
+            {
+                result.AddError(error);
+            }
         });
     }
 
     public RootCommand Root { get; }
+
+    /// <summary>Why <c>--tls</c>, <c>--cert</c> and <c>--key</c> cannot go with the rest of the command line (nothing when they can).</summary>
+    private static IEnumerable<string> TlsConflicts(bool tls, bool cert, bool key, string model, string transport, bool processes)
+    {
+        if (!tls)
+        {
+            if (cert || key)
+            {
+                yield return "--cert and --key need --tls";
+            }
+
+            yield break;
+        }
+
+        if (key && !cert)
+        {
+            yield return "--key needs --cert (the certificate it belongs to)";
+        }
+
+        if (model == "eventloop")
+        {
+            // SslStream wants a stream to block or await on; the loop has neither (see docs/servers.md, TLS).
+            yield return "--tls is not supported by the eventloop model";
+        }
+        else if (model == "async" && transport == "epoll")
+        {
+            yield return "--tls is not supported by the async model on --transport epoll (use --transport sockets, or --model kestrel)";
+        }
+
+        if (processes && !cert)
+        {
+            yield return "--tls with --processes needs --cert: each worker would make its own self-signed certificate";
+        }
+    }
 
     public ServerOptions BindServerOptions(ParseResult parse) => new()
     {
@@ -201,6 +265,9 @@ internal sealed class ServerCommand
             "epoll" => TransportKind.Epoll,
             _ => null,
         },
+        Tls = parse.GetValue(_tls)
+            ? new TlsOptions { CertificatePath = parse.GetValue(_cert)?.FullName, KeyPath = parse.GetValue(_key)?.FullName }
+            : null,
         DrainTimeout = parse.GetValue(_drainTimeout) ?? TimeSpan.FromSeconds(5),
         StatsInterval = parse.GetValue(_statsInterval) ?? TimeSpan.FromSeconds(10),
         Protocol = new ProtocolOptions

@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 using EchoServers.Servers.Hosting.Processes;
+using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -33,6 +36,24 @@ internal static partial class ServerRunner
         // Before the first socket: the runtime reads this once, when its socket engine starts.
         InlineSocketCompletions.ApplyFor(options);
 
+        // Loaded (or made) once, here, so that its fingerprint can be logged; the server uses it as is.
+        X509Certificate2? certificate = null;
+        if (options.Tls is { } tls)
+        {
+            try
+            {
+                certificate = ServerCertificate.Resolve(tls, options.Host);
+            }
+            catch (TlsSetupException ex)
+            {
+                return Fail(ex.Message);
+            }
+
+            options = options with { Tls = tls with { Certificate = certificate } };
+        }
+
+        using var ownedCertificate = certificate;
+
         IEchoServer server;
         try
         {
@@ -41,6 +62,10 @@ internal static partial class ServerRunner
         catch (NotSupportedException ex)
         {
             return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
+        }
+        catch (TlsSetupException ex)
+        {
+            return Fail(ex.Message);
         }
 
         await using (server)
@@ -100,6 +125,11 @@ internal static partial class ServerRunner
                     var epoll = options.EffectiveTransport == TransportKind.Epoll;
                     LogTransport(logger, epoll ? "epoll" : "sockets", epoll ? options.Loops : 0);
                 }
+
+                if (certificate is not null)
+                {
+                    LogCertificate(logger, certificate, options);
+                }
             }
             else
             {
@@ -131,6 +161,16 @@ internal static partial class ServerRunner
         return 0;
     }
 
+    private static void LogCertificate(ILogger logger, X509Certificate2 certificate, ServerOptions options)
+    {
+        var notAfter = certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture);
+        var deadline = Protocol.Text.DurationText.Format(options.Tls!.EffectiveHandshakeTimeout(options.Protocol.FrameTimeout));
+        var source = options.Tls.CertificatePath ?? "self-signed at start-up";
+        var names = ServerCertificate.AlternativeNames(certificate);
+        var fingerprint = ServerCertificate.Fingerprint(certificate);
+        LogTls(logger, certificate.Subject, names, source, notAfter, deadline, fingerprint);
+    }
+
     private static string Name(ServerModel model) => model.ToString().ToLowerInvariant();
 
     private static int Fail(string message)
@@ -144,6 +184,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Information, Message = "transport {Transport} (loops {Loops}; 0 = System.Net.Sockets)")]
     private static partial void LogTransport(ILogger logger, string transport, int loops);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "tls 1.2/1.3: certificate {Subject} ({Names}), {Source}, valid until {NotAfter}, handshake deadline {Deadline}, SHA-256 fingerprint {Fingerprint}")]
+    private static partial void LogTls(ILogger logger, string subject, string names, string source, string notAfter, string deadline, string fingerprint);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
     private static partial void LogStopping(ILogger logger, string signal, string drain, long active);
