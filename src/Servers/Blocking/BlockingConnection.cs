@@ -22,12 +22,12 @@ internal sealed class BlockingConnection
         _peer = socket.RemoteEndPoint;
     }
 
-    /// <summary>Serves the connection to its end; never throws.</summary>
-    public void Run()
+    /// <summary>Serves the connection to its end; never throws (nor may <paramref name="firstReplySent"/>).</summary>
+    public void Run(Action? firstReplySent = null)
     {
         try
         {
-            var result = _session.Run(_socket);
+            var result = _session.Run(_socket, firstReplySent);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:

@@ -39,9 +39,10 @@ internal sealed class BlockingSession
     /// <summary>
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
     /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
-    /// the idle timeout propagate.
+    /// the idle timeout propagate. <paramref name="firstReplySent"/>, if given, runs once, right after the first reply
+    /// went out (the threads model starts spare threads there, off the path of that reply).
     /// </summary>
-    public SessionResult Run(Socket socket)
+    public SessionResult Run(Socket socket, Action? firstReplySent = null)
     {
         var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
@@ -111,6 +112,12 @@ internal sealed class BlockingSession
                     bytesOut += produced;
                     _counters.OnEchoed(count, start - batchStart, produced);
                     socket.Send(send, 0, produced, SocketFlags.None);
+                    if (firstReplySent is not null)
+                    {
+                        var callback = firstReplySent;
+                        firstReplySent = null;
+                        callback();
+                    }
                 }
 
                 if (start == end)
