@@ -1,4 +1,3 @@
-using System.Globalization;
 using EchoServers.Protocol.Work;
 using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
@@ -10,6 +9,8 @@ namespace EchoServers.Tests.Reliability;
 /// connected must all be answered soon, however busy the threads already serving are. With one accept thread that
 /// starts a thread per connection (<c>--spare-threads 0</c>) the accept thread gets 1/N of the CPU among N busy
 /// connection threads and most of the storm waits for seconds; with spare threads accepting in parallel it does not.
+/// Measured on the shared 2-core VM (400 clients, deadline 3 s): with <c>--spare-threads 0</c> 190–261 clients late in
+/// 3 of 3 runs (first reply p50 2.6–3.7 s); with the default 0 late in 5 of 5 (p50 0.5–0.7 s, max 1.3–1.8 s).
 /// </summary>
 [Trait("Category", "Reliability")]
 public sealed class ThreadsStormTests
@@ -28,12 +29,7 @@ public sealed class ThreadsStormTests
     [Fact]
     public async Task Every_client_of_a_connect_storm_that_talks_at_once_gets_its_first_reply_within_the_deadline()
     {
-        var spare = int.Parse(Environment.GetEnvironmentVariable("STORM_SPARE") ?? "64", CultureInfo.InvariantCulture);
-        await using var server = await TestServers.StartAsync(ServerModel.Threads, o => o with
-        {
-            SpareThreads = spare,
-            Protocol = o.Protocol with { Work = Work },
-        });
+        await using var server = await TestServers.StartAsync(ServerModel.Threads, o => o with { Protocol = o.Protocol with { Work = Work } });
 
         var firstReplies = await ConnectStorm.RunAsync(server.EndPoint, Connections, Storm, Ct);
 
@@ -41,7 +37,7 @@ public sealed class ThreadsStormTests
         var late = firstReplies.Count(t => t is null || t > FirstReplyDeadline);
         var p50 = answered.Length > 0 ? answered[answered.Length / 2].TotalMilliseconds : double.NaN;
         var max = answered.Length > 0 ? answered[^1].TotalMilliseconds : double.NaN;
-        TestContext.Current.TestOutputHelper?.WriteLine($"spare {spare}: {answered.Length}/{Connections} answered, {late} late, p50 {p50:F0} ms, max {max:F0} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{answered.Length}/{Connections} answered, {late} late, p50 {p50:F0} ms, max {max:F0} ms");
         Assert.True(
             late == 0,
             $"{late} of {Connections} clients got no first reply within {FirstReplyDeadline.TotalSeconds} s ({answered.Length} answered in the {Storm.TotalSeconds} s storm; first reply p50 {p50:F0} ms, max {max:F0} ms)");

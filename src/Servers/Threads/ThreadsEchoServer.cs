@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using EchoServers.Linux;
 using EchoServers.Servers.Blocking;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,42 +28,40 @@ internal sealed class ThreadsEchoServer : BlockingServer
     /// </summary>
     public const int StackSize = 256 * 1024;
 
-    private readonly int _minSpare;
-    private readonly int _maxSpare; // spares beyond --max-connections could never serve
+    /// <summary>
+    /// A spare's time slice from accept to its first reply: the shortest EEVDF allows, so a woken spare runs before
+    /// the busy connection threads instead of after them (its CPU share stays the same); then the default again.
+    /// </summary>
+    private static readonly TimeSpan AdmissionSlice = TimeSpan.FromMicroseconds(100);
 
-
-    // Threads waiting in accept, or started to.
-    private int _spare;
+    private readonly SpareThreads? _spares;
 
     public ThreadsEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
         : base(options, metrics, loggerFactory, "EchoServers.Threads")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.SpareThreads);
-        _minSpare = options.SpareThreads;
-        _maxSpare = Math.Max(options.SpareThreads, options.MaxConnections);
+        if (options.SpareThreads > 0)
+        {
+            _spares = new SpareThreads(SpareLoop, options.SpareThreads, options.MaxConnections, StackSize);
+        }
     }
 
     protected override void StartAccepting()
     {
-        if (_minSpare == 0)
+        if (_spares is null)
         {
             base.StartAccepting();
             return;
         }
 
-        for (var i = 0; i < _minSpare; i++)
-        {
-            Interlocked.Increment(ref _spare);
-            if (!TryStartThread(SpareLoop))
-            {
-                throw new InvalidOperationException($"could not start {_minSpare} spare threads (--spare-threads)");
-            }
-        }
+        _spares.Start();
     }
+
+    protected override void OnStopping() => _spares?.Stop();
 
     protected override void Dispatch(Socket socket)
     {
-        if (!TryStartThread(() => Serve(socket)))
+        if (!SpareThreads.TryStartThread(() => Serve(socket), StackSize))
         {
             // No thread could be created: refuse this one rather than fall over.
             Refuse(socket, "server out of threads", ConnectionEvent.Failed);
@@ -71,8 +70,10 @@ internal sealed class ThreadsEchoServer : BlockingServer
 
     private void SpareLoop()
     {
+        var spares = _spares!;
         Socket? taken = null;
         Action<Socket> take = socket => taken = socket;
+        var slice = UseSlice && ThreadSlice.TrySet(AdmissionSlice);
         while (AcceptOne(take))
         {
             if (taken is not { } socket)
@@ -81,65 +82,33 @@ internal sealed class ThreadsEchoServer : BlockingServer
             }
 
             taken = null;
-            var left = Interlocked.Decrement(ref _spare);
 
-            // The last spare must not leave the listener without an acceptor: it starts its successor before serving.
-            if (left == 0 && StartSpares(1) == 0)
+            // The spares this connection owes are started after its first reply, off that reply's path.
+            var owed = spares.Taken();
+            Serve(socket, () =>
             {
-                // Out of threads: this one stays the spare and refuses its socket.
-                Interlocked.Increment(ref _spare);
-                Refuse(socket, "server out of threads", ConnectionEvent.Failed);
-                continue;
-            }
+                if (slice)
+                {
+                    ThreadSlice.TrySet(TimeSpan.Zero);
+                }
 
-            // The rest of the refill waits until this connection's first reply is out. Below half the minimum, a
-            // storm is on: two per connection taken, so the threads creating spares double every round.
-            var owed = left >= _minSpare ? 0 : left < _minSpare / 2 ? 2 : 1;
-            owed -= left == 0 ? 1 : 0;
-            Action? refill = owed > 0 ? () => owed -= StartSpares(owed) : null;
-            Serve(socket, refill);
+                owed -= spares.Add(owed);
+            });
             if (owed > 0)
             {
-                // The connection closed before its first reply: it still owes them.
-                StartSpares(owed);
+                spares.Add(owed); // closed before its first reply
             }
 
-            if (Stopping || Interlocked.Increment(ref _spare) > _minSpare)
+            if (!spares.TryRejoin())
             {
-                Interlocked.Decrement(ref _spare);
                 return;
             }
+
+            slice = UseSlice && ThreadSlice.TrySet(AdmissionSlice);
         }
 
-        Interlocked.Decrement(ref _spare);
+        spares.Left();
     }
 
-    /// <summary>Starts up to <paramref name="count"/> spare threads (fewer at the cap, or out of threads); returns how many.</summary>
-    private int StartSpares(int count)
-    {
-        var started = 0;
-        for (; started < count && !Stopping; started++)
-        {
-            if (Interlocked.Increment(ref _spare) > _maxSpare || !TryStartThread(SpareLoop))
-            {
-                Interlocked.Decrement(ref _spare);
-                break;
-            }
-        }
-
-        return started;
-    }
-
-    private static bool TryStartThread(ThreadStart body)
-    {
-        try
-        {
-            new Thread(body, StackSize) { IsBackground = true, Name = "echo-connection" }.Start();
-            return true;
-        }
-        catch (OutOfMemoryException)
-        {
-            return false;
-        }
-    }
+    private static readonly bool UseSlice = Environment.GetEnvironmentVariable("STORM_SLICE") != "0";
 }
