@@ -22,12 +22,12 @@ internal sealed class BlockingConnection
         _peer = socket.RemoteEndPoint;
     }
 
-    /// <summary>Serves the connection to its end; never throws (nor may <paramref name="firstReplySent"/>).</summary>
-    public void Run(Action? firstReplySent = null)
+    /// <summary>Serves the connection to its end; never throws (nor may <paramref name="replySent"/>).</summary>
+    public void Run(Action? replySent = null)
     {
         try
         {
-            var result = _session.Run(_socket, firstReplySent);
+            var result = _session.Run(_socket, replySent);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:

@@ -130,16 +130,16 @@ internal abstract class BlockingServer : IEchoServer
 
     /// <summary>
     /// Serves <paramref name="socket"/> on the calling (dedicated) thread until it closes; releases its slot.
-    /// <paramref name="firstReplySent"/>, if given, runs once right after the first reply (it must not throw).
+    /// <paramref name="replySent"/>, if given, runs right after every reply (it must not throw).
     /// </summary>
-    protected void Serve(Socket socket, Action? firstReplySent = null)
+    protected void Serve(Socket socket, Action? replySent = null)
     {
         var connection = new BlockingConnection(socket, Context, Session);
         Connections.Add(connection);
         Context.Metrics.ConnectionOpened();
         try
         {
-            connection.Run(firstReplySent);
+            connection.Run(replySent);
         }
         finally
         {

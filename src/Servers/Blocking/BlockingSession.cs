@@ -39,10 +39,10 @@ internal sealed class BlockingSession
     /// <summary>
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
     /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
-    /// the idle timeout propagate. <paramref name="firstReplySent"/>, if given, runs once, right after the first reply
-    /// went out (the threads model starts spare threads there, off the path of that reply).
+    /// the idle timeout propagate. <paramref name="replySent"/>, if given, runs right after every reply went out (the
+    /// threads model starts spare threads there, off the path of the replies).
     /// </summary>
-    public SessionResult Run(Socket socket, Action? firstReplySent = null)
+    public SessionResult Run(Socket socket, Action? replySent = null)
     {
         var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
@@ -112,12 +112,7 @@ internal sealed class BlockingSession
                     bytesOut += produced;
                     _counters.OnEchoed(count, start - batchStart, produced);
                     socket.Send(send, 0, produced, SocketFlags.None);
-                    if (firstReplySent is not null)
-                    {
-                        var callback = firstReplySent;
-                        firstReplySent = null;
-                        callback();
-                    }
+                    replySent?.Invoke();
                 }
 
                 if (start == end)

@@ -20,6 +20,10 @@ internal sealed class SpareThreads
     // Threads waiting in accept, or started to.
     private int _count;
 
+    // Spares wanted: the minimum, doubled each time a storm empties them (up to the maximum), halved back as
+    // connection threads end.
+    private int _target;
+
     /// <param name="body">What a spare thread runs (it must call <see cref="Taken"/> and <see cref="TryRejoin"/>).</param>
     /// <param name="min">Spares kept waiting; the replenisher tops up to it.</param>
     /// <param name="max">The most spares at once (more could never be served under --max-connections).</param>
@@ -29,6 +33,7 @@ internal sealed class SpareThreads
         _body = body;
         _min = min;
         _max = Math.Max(min, max);
+        _target = min;
         StackSize = stackSize;
     }
 
@@ -60,6 +65,12 @@ internal sealed class SpareThreads
     public int Taken()
     {
         var left = Interlocked.Decrement(ref _count);
+        if (left == 0)
+        {
+            var target = Volatile.Read(ref _target);
+            Interlocked.CompareExchange(ref _target, Math.Min(2 * target, _max), target);
+        }
+
         if (left >= _min)
         {
             return 0;
@@ -78,7 +89,27 @@ internal sealed class SpareThreads
         }
 
         Interlocked.Decrement(ref _count);
+        var target = Volatile.Read(ref _target);
+        Interlocked.CompareExchange(ref _target, Math.Max(target / 2, _min), target);
         return false;
+    }
+
+    /// <summary>
+    /// Called by every connection thread after each reply: while spares are short of the target, start one. A storm
+    /// is then admitted by as many thread creations at once as there are connections being served, each getting
+    /// its fair share of the CPU, instead of by one creator among them all.
+    /// </summary>
+    public void Help()
+    {
+        if (Volatile.Read(ref _count) >= Volatile.Read(ref _target) || _stopped)
+        {
+            return;
+        }
+
+        if (Interlocked.Increment(ref _count) > Volatile.Read(ref _target) || !TryStartThread(_body, StackSize))
+        {
+            Interlocked.Decrement(ref _count);
+        }
     }
 
     /// <summary>A spare leaves for good (the listener closed).</summary>

@@ -73,7 +73,7 @@ internal sealed class ThreadsEchoServer : BlockingServer
         var spares = _spares!;
         Socket? taken = null;
         Action<Socket> take = socket => taken = socket;
-        var slice = UseSlice && ThreadSlice.TrySet(AdmissionSlice);
+        var slice = ThreadSlice.TrySet(AdmissionSlice);
         while (AcceptOne(take))
         {
             if (taken is not { } socket)
@@ -85,8 +85,16 @@ internal sealed class ThreadsEchoServer : BlockingServer
 
             // The spares this connection owes are started after its first reply, off that reply's path.
             var owed = spares.Taken();
+            var first = true;
             Serve(socket, () =>
             {
+                if (!first)
+                {
+                    spares.Help();
+                    return;
+                }
+
+                first = false;
                 if (slice)
                 {
                     ThreadSlice.TrySet(TimeSpan.Zero);
@@ -104,11 +112,9 @@ internal sealed class ThreadsEchoServer : BlockingServer
                 return;
             }
 
-            slice = UseSlice && ThreadSlice.TrySet(AdmissionSlice);
+            slice = ThreadSlice.TrySet(AdmissionSlice);
         }
 
         spares.Left();
     }
-
-    private static readonly bool UseSlice = Environment.GetEnvironmentVariable("STORM_SLICE") != "0";
 }
