@@ -12,33 +12,52 @@ internal static unsafe class ThreadSlice
 {
     private const int SchedAttrSize = 56; // SCHED_ATTR_SIZE_VER1
 
+    /// <summary>The calling thread's slice as the kernel reports it (its default, 0.75 ms × (1 + log2 CPUs), unless set).</summary>
+    public static bool TryGet(out TimeSpan slice)
+    {
+        slice = TimeSpan.Zero;
+        var attr = stackalloc byte[SchedAttrSize];
+        if (!TryGetAttr(attr))
+        {
+            return false;
+        }
+
+        slice = TimeSpan.FromTicks((long)(*(ulong*)(attr + RuntimeOffset) / 100));
+        return true;
+    }
+
     /// <summary>
-    /// Sets the calling thread's slice (<see cref="TimeSpan.Zero"/> = the kernel's default), keeping its policy and
-    /// nice value. False when the kernel refused or this is not Linux on x64 or arm64.
+    /// Sets the calling thread's slice, keeping its policy and nice value. To go back, set the value
+    /// <see cref="TryGet"/> read before: a runtime of 0 does not restore the default on Linux 6.18 (the kernel then
+    /// reports a slice of 0, and such a thread wins every wake-up). False when the kernel refused, or not Linux on
+    /// x64 or arm64.
     /// </summary>
     public static bool TrySet(TimeSpan slice)
     {
-        var (set, get) = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => (314, 315),
-            Architecture.Arm64 => (274, 275),
-            _ => (0, 0),
-        };
-        if (set == 0 || !OperatingSystem.IsLinux())
-        {
-            return false;
-        }
-
         var attr = stackalloc byte[SchedAttrSize];
-        if (LibC.Syscall(get, 0, (nint)attr, SchedAttrSize, 0) != 0)
+        if (slice <= TimeSpan.Zero || !TryGetAttr(attr))
         {
             return false;
         }
 
-        // struct sched_attr: size u32, policy u32, flags u64, nice s32, priority u32, runtime u64 (offset 24), ...
         *(uint*)attr = SchedAttrSize;
-        *(ulong*)(attr + 8) = 0;
-        *(ulong*)(attr + 24) = (ulong)(slice.Ticks * 100);
-        return LibC.Syscall(set, 0, (nint)attr, 0, 0) == 0;
+        *(ulong*)(attr + 8) = 0; // flags
+        *(ulong*)(attr + RuntimeOffset) = (ulong)(slice.Ticks * 100);
+        return LibC.Syscall(SetAttr, 0, (nint)attr, 0, 0) == 0;
     }
+
+    // struct sched_attr: size u32, policy u32, flags u64, nice s32, priority u32, runtime u64, ...
+    private const int RuntimeOffset = 24;
+
+    private static readonly (int Set, int Get) Numbers = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 when OperatingSystem.IsLinux() => (314, 315),
+        Architecture.Arm64 when OperatingSystem.IsLinux() => (274, 275),
+        _ => (0, 0),
+    };
+
+    private static int SetAttr => Numbers.Set;
+
+    private static bool TryGetAttr(byte* attr) =>
+        Numbers.Get != 0 && LibC.Syscall(Numbers.Get, 0, (nint)attr, SchedAttrSize, 0) == 0;
 }

@@ -9,8 +9,9 @@ namespace EchoServers.Tests.Reliability;
 /// connected must all be answered soon, however busy the threads already serving are. With one accept thread that
 /// starts a thread per connection (<c>--spare-threads 0</c>) the accept thread gets 1/N of the CPU among N busy
 /// connection threads and most of the storm waits for seconds; with spare threads accepting in parallel it does not.
-/// Measured on the shared 2-core VM (400 clients, deadline 3 s): with <c>--spare-threads 0</c> 190–261 clients late in
-/// 3 of 3 runs (first reply p50 2.6–3.7 s); with the default 0 late in 5 of 5 (p50 0.5–0.7 s, max 1.3–1.8 s).
+/// Measured on the 2-core VM (400 clients, deadline 3 s): with <c>--spare-threads 0</c> 247–259 clients late in 3 of
+/// 3 runs (first reply p50 2.4–4.2 s, max 7.8–7.9 s); with the default 0 late in 5 of 5 (p50 0.54–0.88 s, max
+/// 1.06–1.52 s).
 /// </summary>
 [Trait("Category", "Reliability")]
 public sealed class ThreadsStormTests

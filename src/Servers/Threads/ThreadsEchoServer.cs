@@ -73,7 +73,9 @@ internal sealed class ThreadsEchoServer : BlockingServer
         var spares = _spares!;
         Socket? taken = null;
         Action<Socket> take = socket => taken = socket;
-        var slice = ThreadSlice.TrySet(AdmissionSlice);
+        // Short only if it can be put back (the default is read here, before any change).
+        var normalSlice = ThreadSlice.TryGet(out var normal) ? normal : TimeSpan.Zero;
+        var slice = normalSlice > TimeSpan.Zero && ThreadSlice.TrySet(AdmissionSlice);
         while (AcceptOne(take))
         {
             if (taken is not { } socket)
@@ -97,7 +99,7 @@ internal sealed class ThreadsEchoServer : BlockingServer
                 first = false;
                 if (slice)
                 {
-                    ThreadSlice.TrySet(TimeSpan.Zero);
+                    ThreadSlice.TrySet(normalSlice);
                 }
 
                 owed -= spares.Add(owed);
@@ -112,7 +114,7 @@ internal sealed class ThreadsEchoServer : BlockingServer
                 return;
             }
 
-            slice = ThreadSlice.TrySet(AdmissionSlice);
+            slice = normalSlice > TimeSpan.Zero && ThreadSlice.TrySet(AdmissionSlice);
         }
 
         spares.Left();
