@@ -14,11 +14,13 @@ namespace EchoServers.Servers.Threads;
 /// With <c>--spare-threads K</c> (the default, K = 64) the connection threads are started ahead of demand and each
 /// waits in <c>accept</c> itself (Apache's spare threads, the leader/followers pattern): the kernel wakes one waiter
 /// per arriving connection, that thread serves what it accepted, and a connect storm is admitted by K threads in
-/// parallel instead of one. The replacement for a spare that took a connection is started by that thread, so thread
-/// creation is spread over the connections that need it rather than queued behind one creator. A thread whose
-/// connection ended waits in accept again while fewer than 2K do, and ends otherwise. With <c>--spare-threads 0</c>
-/// one accept thread starts a thread per accepted connection: under a storm that one thread gets 1/N of a core shared
-/// with N busy connection threads and admits a few dozen connections a second (docs/servers.md).
+/// parallel instead of one. No thread is created on the accept path: <see cref="SpareThreads"/> refills them from a
+/// replenisher thread and, during a storm, from the connection threads themselves after their replies, so creation
+/// is spread over many threads rather than queued behind one. A thread whose connection ended waits in accept again
+/// while fewer than K do, and ends otherwise. With <c>--spare-threads 0</c> one accept thread starts a thread per
+/// accepted connection: under a storm that one thread gets 1/N of a core shared with N busy connection threads and
+/// admits a few dozen connections a second. Neither meets the connect-storm target on a quiet machine
+/// (docs/servers.md, "Thread per client: connect storms").
 /// </remarks>
 internal sealed class ThreadsEchoServer : BlockingServer
 {
