@@ -101,6 +101,13 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "getppid")]
     public static partial int GetPpid();
 
+    /// <summary>
+    /// <c>syscall(2)</c> with three arguments, for the calls glibc before 2.41 has no wrapper for (sched_setattr,
+    /// sched_getattr). Variadic in C; the integer arguments go in the same registers as for a fixed signature.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
+    public static partial nint Syscall(nint number, nint arg1, nint arg2, nint arg3, nint arg4);
+
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 

@@ -58,12 +58,12 @@ internal sealed class BlockingConnection
         }
     }
 
-    /// <summary>Serves the connection to its end; never throws.</summary>
-    public void Run()
+    /// <summary>Serves the connection to its end; never throws (nor may <paramref name="replySent"/>).</summary>
+    public void Run(Action? replySent = null)
     {
         try
         {
-            var result = _session.Run(_socket, _tls);
+            var result = _session.Run(_socket, _tls, replySent);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:

@@ -7,19 +7,22 @@ using Microsoft.Extensions.Logging;
 namespace EchoServers.Servers.Blocking;
 
 /// <summary>
-/// What the threads and pool models share: a blocking accept loop on a dedicated thread, the connection limit,
-/// and the stop sequence (stop accepting → drain → ask to close → abort). Subclasses decide which thread serves
-/// an accepted socket.
+/// What the threads and pool models share: blocking accepts on dedicated threads (by default one accept loop), the
+/// connection limit, and the stop sequence (stop accepting → drain → ask to close → abort). Subclasses decide which
+/// thread serves an accepted socket, and may accept on several threads (<see cref="StartAccepting"/>).
 /// </summary>
 internal abstract class BlockingServer : IEchoServer
 {
     private readonly AcceptPolicy _accept;
     private readonly Action<Socket> _dispatch;
-    private readonly TaskCompletionSource _acceptLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _acceptingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private IPEndPoint? _localEndPoint;
     private volatile bool _stopping;
     private int _stopped;
+
+    // Threads inside AcceptOne: the stop waits until none is left, so no connection is admitted after it.
+    private int _accepting;
 
     protected BlockingServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory, string category)
     {
@@ -44,8 +47,7 @@ internal abstract class BlockingServer : IEchoServer
         _listener = ListenSocket.Create(Context.Options.EndPoint, Context.Options.Backlog, Context.Options.ReusePort);
         _localEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         OnStarting();
-        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "echo-accept" };
-        thread.Start();
+        StartAccepting();
         return Task.CompletedTask;
     }
 
@@ -58,12 +60,18 @@ internal abstract class BlockingServer : IEchoServer
 
         _stopping = true;
 
-        // Closing the listener wakes the blocked Accept.
+        // Closing the listener wakes every blocked Accept.
         _listener?.Dispose();
         if (_listener is not null)
         {
+            // Full fence: the count is read after _stopping is written (AcceptOne does the reverse).
+            if (Interlocked.CompareExchange(ref _accepting, 0, 0) == 0)
+            {
+                _acceptingDone.TrySetResult();
+            }
+
             // Bounded: a stuck accept thread (it is a background thread) must not hang the stop.
-            await Task.WhenAny(_acceptLoopDone.Task, Task.Delay(ServerContext.CloseGrace, cancellationToken));
+            await Task.WhenAny(_acceptingDone.Task, Task.Delay(ServerContext.CloseGrace, cancellationToken));
         }
 
         OnStopping();
@@ -95,7 +103,14 @@ internal abstract class BlockingServer : IEchoServer
         Context.Dispose();
     }
 
-    /// <summary>Called before the accept loop starts (the pool starts its workers).</summary>
+    /// <summary>Starts the thread(s) that accept: by default one accept loop that hands every socket to <see cref="Dispatch"/>.</summary>
+    protected virtual void StartAccepting()
+    {
+        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "echo-accept" };
+        thread.Start();
+    }
+
+    /// <summary>Called before accepting starts (the pool starts its workers).</summary>
     protected virtual void OnStarting()
     {
     }
@@ -114,8 +129,11 @@ internal abstract class BlockingServer : IEchoServer
     /// </summary>
     protected abstract void Dispatch(Socket socket);
 
-    /// <summary>Serves <paramref name="socket"/> on the calling (dedicated) thread until it closes; releases its slot.</summary>
-    protected void Serve(Socket socket)
+    /// <summary>
+    /// Serves <paramref name="socket"/> on the calling (dedicated) thread until it closes; releases its slot.
+    /// <paramref name="replySent"/>, if given, runs right after every reply (it must not throw).
+    /// </summary>
+    protected void Serve(Socket socket, Action? replySent = null)
     {
         var connection = new BlockingConnection(socket, Context, Session);
         Connections.Add(connection);
@@ -127,7 +145,7 @@ internal abstract class BlockingServer : IEchoServer
             {
                 Context.Metrics.ConnectionOpened();
                 opened = true;
-                connection.Run();
+                connection.Run(replySent);
             }
         }
         finally
@@ -156,35 +174,50 @@ internal abstract class BlockingServer : IEchoServer
         Context.Refuse(socket, ErrorLine.For(reason));
     }
 
-    private void AcceptLoop()
+    /// <summary>
+    /// Blocks until the next connection is accepted, then configures it, refuses it over the limit, or hands it,
+    /// holding a limiter slot, to <paramref name="dispatch"/>. Returns false once the server stops; a failed accept
+    /// (EMFILE) is counted, waited out and retried. Safe to call from several threads at once.
+    /// </summary>
+    protected bool AcceptOne(Action<Socket> dispatch)
     {
+        Interlocked.Increment(ref _accepting);
         try
         {
             while (!_stopping)
             {
-                Socket socket;
                 try
                 {
-                    socket = _listener!.Accept();
+                    var socket = _listener!.Accept();
+                    _accept.Handle(socket, dispatch);
+                    return true;
                 }
                 catch (Exception ex) when (AcceptPolicy.IsStopped(ex, _stopping))
                 {
-                    return;
+                    return false;
                 }
                 catch (SocketException ex)
                 {
                     _accept.AcceptFailed(ex);
                     Thread.Sleep(AcceptPolicy.RetryDelay);
-                    continue;
                 }
-
-                _accept.Handle(socket, _dispatch);
             }
+
+            return false;
         }
         finally
         {
-            _acceptLoopDone.TrySetResult();
+            if (Interlocked.Decrement(ref _accepting) == 0 && _stopping)
+            {
+                _acceptingDone.TrySetResult();
+            }
         }
     }
 
+    private void AcceptLoop()
+    {
+        while (AcceptOne(_dispatch))
+        {
+        }
+    }
 }

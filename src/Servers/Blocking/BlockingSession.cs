@@ -41,9 +41,10 @@ internal sealed class BlockingSession
     /// <summary>
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
     /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
-    /// the idle timeout propagate.
+    /// the idle timeout propagate. <paramref name="replySent"/>, if given, runs right after every reply went out (the
+    /// threads model starts spare threads there, off the path of the replies).
     /// </summary>
-    public SessionResult Run(Socket socket, SslStream? tls = null)
+    public SessionResult Run(Socket socket, SslStream? tls = null, Action? replySent = null)
     {
         var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
@@ -122,6 +123,8 @@ internal sealed class BlockingSession
                     {
                         TlsIo.Write(tls, send, 0, produced);
                     }
+
+                    replySent?.Invoke();
                 }
 
                 if (start == end)

@@ -28,6 +28,12 @@ public sealed record ServerOptions
     /// <summary>Pool model: connections that may wait for a worker. Default 100.</summary>
     public int Queue { get; init; } = 100;
 
+    /// <summary>
+    /// Threads model: connection threads kept started and waiting in accept, ahead of demand (Apache's spare
+    /// threads). 0 = one accept thread that starts a thread per accepted connection. Default 64.
+    /// </summary>
+    public int SpareThreads { get; init; } = 64;
+
     /// <summary>Event-loop model and the epoll transport: loops (threads). Default 1.</summary>
     public int Loops { get; init; } = 1;
 

@@ -117,6 +117,13 @@ internal sealed class ServerCommand
         CustomParser = OptionParsers.Int("--queue", 0, 1_000_000),
     };
 
+    private readonly Option<int> _spareThreads = new("--spare-threads")
+    {
+        Description = "threads: connection threads started ahead of demand, each waiting in accept (a connect storm is admitted in parallel); 0 = one accept thread starting a thread per connection",
+        DefaultValueFactory = _ => 64,
+        CustomParser = OptionParsers.Int("--spare-threads", 0, 10_000),
+    };
+
     private readonly Option<int> _loops = new("--loops")
     {
         Description = "eventloop: event loops (threads), each with its own SO_REUSEPORT listener; async/kestrel on --transport epoll: the transport's loop threads",
@@ -188,7 +195,7 @@ internal sealed class ServerCommand
         Root = new RootCommand(Description)
         {
             _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
-            _workers, _queue, _loops, _transport, _tls, _cert, _key, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
+            _workers, _queue, _spareThreads, _loops, _transport, _tls, _cert, _key, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
         };
 
         _cert.AcceptExistingOnly();
@@ -258,6 +265,7 @@ internal sealed class ServerCommand
         MaxConnections = parse.GetValue(_maxConnections),
         Workers = parse.GetValue(_workers),
         Queue = parse.GetValue(_queue),
+        SpareThreads = parse.GetValue(_spareThreads),
         Loops = parse.GetValue(_loops),
         Transport = parse.GetValue(_transport) switch
         {
