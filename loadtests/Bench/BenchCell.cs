@@ -19,12 +19,16 @@ namespace EchoServers.Load.Bench;
 /// Connect storm: every connection talks as soon as it is up while the rest are still connecting (immediate start);
 /// the other load cells connect everything first (<c>--start together</c>) to measure a steady state.
 /// </param>
+/// <param name="Tls">
+/// Over TLS: the servers run with <c>--tls</c> (their self-signed certificate, taken with <c>--insecure</c>) and the
+/// load uses the TLS engine; only the models that serve TLS join (<see cref="BenchModel.ServesTls"/>), the reference not.
+/// </param>
 public sealed record BenchCell(
     string Name, string Title, int Connections, int Pipeline = 1, int Size = 64, double? Rate = null, string? Work = null, bool Idle = false,
-    bool Storm = false, int MessagesPerConnection = 0)
+    bool Storm = false, int MessagesPerConnection = 0, bool Tls = false)
 {
-    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work.</summary>
-    public bool ReferenceCanJoin => Work is null;
+    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work, nor speak TLS.</summary>
+    public bool ReferenceCanJoin => Work is null && !Tls;
 
     /// <summary>The engine's options for this cell against <paramref name="target"/>.</summary>
     public LoadOptions ToLoadOptions(System.Net.IPEndPoint target, BenchSettings settings) => new()
@@ -40,6 +44,7 @@ public sealed record BenchCell(
         DrainTimeout = settings.DrainTimeout,
         Start = Storm ? StartMode.Immediate : StartMode.Together,
         MessagesPerConnection = MessagesPerConnection,
+        Tls = Tls ? new Engine.Tls.TlsClientOptions { Insecure = true } : null,
 
         // Pinned to one core: one I/O thread, and no spinning before due times (it would steal the core from the
         // thread that must then send).

@@ -5,7 +5,7 @@ using EchoServers.Load.Engine;
 namespace EchoServers.Load.Bench;
 
 /// <summary>
-/// Starts each server (a row × a <c>--work</c>) the first time a cell needs it, warms it up, and stops them all at
+/// Starts each server (a row × a <c>--work</c> × plain or TLS) the first time a cell needs it, warms it up, and stops them all at
 /// the end. Servers stay up across passes so the JIT's work is done once, before anything is measured.
 /// </summary>
 internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>? serverCommand, int? serverCpu, TextWriter progress)
@@ -15,13 +15,13 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
     private const int WarmupConnections = 50;
 
-    private readonly Dictionary<(string Label, string? Work), ServerSlot> _slots = [];
+    private readonly Dictionary<(string Label, string? Work, bool Tls), ServerSlot> _slots = [];
     private readonly List<ServerSlot> _fresh = [];
 
-    /// <summary>The server for <paramref name="model"/> with <paramref name="work"/>, started and warmed on first use.</summary>
-    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, CancellationToken cancellationToken)
+    /// <summary>The server for <paramref name="model"/> with <paramref name="work"/> (and <c>--tls</c> when <paramref name="tls"/>), started and warmed on first use.</summary>
+    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, bool tls, CancellationToken cancellationToken)
     {
-        if (_slots.TryGetValue((model.Label, work), out var slot))
+        if (_slots.TryGetValue((model.Label, work, tls), out var slot))
         {
             if (slot.Error is null && slot.Process.HasExited)
             {
@@ -31,8 +31,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             return slot;
         }
 
-        slot = Create(model, work);
-        _slots[(model.Label, work)] = slot;
+        slot = Create(model, work, tls);
+        _slots[(model.Label, work, tls)] = slot;
         await StartAsync(slot, settings.JitWarmup, cancellationToken);
         return slot;
     }
@@ -44,7 +44,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     /// </summary>
     public async Task<ServerSlot> StartFreshAsync(BenchModel model, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var slot = Create(model, null);
+        var slot = Create(model, null, tls: false);
         slot.Fresh = true;
         _fresh.Add(slot);
         await StartAsync(slot, warmup, cancellationToken);
@@ -55,7 +55,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
     private async Task StartAsync(ServerSlot slot, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}") + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
+        var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}") + (slot.Tls ? " --tls" : string.Empty) + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
         try
         {
             if (slot.Model.IsReference)
@@ -98,7 +98,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
         return [.. all.Select(s => s.ToRecord())];
     }
 
-    private ServerSlot Create(BenchModel model, string? work)
+    private ServerSlot Create(BenchModel model, string? work, bool tls)
     {
         if (model.ReferenceCommand is { } template)
         {
@@ -119,7 +119,18 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             arguments.AddRange(["--work", work]);
         }
 
-        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu));
+        if (tls)
+        {
+            // Its self-signed certificate (the load takes it with --insecure); async on the socket transport, the
+            // one of its transports that serves TLS, whatever the server's default.
+            arguments.Add("--tls");
+            if (model.Model == "async" && model.Transport is null)
+            {
+                arguments.AddRange(["--transport", "sockets"]);
+            }
+        }
+
+        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu), tls);
     }
 
     /// <summary>Load the server for a few seconds so tiered compilation has produced its optimised code before measuring.</summary>
@@ -142,6 +153,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             Timeout = settings.ReplyTimeout,
             DrainTimeout = settings.DrainTimeout,
             Threads = settings.Pin ? 1 : 0,
+            Tls = slot.Tls ? new Engine.Tls.TlsClientOptions { Insecure = true } : null,
+            Start = slot.Tls ? StartMode.Together : StartMode.Immediate,
         };
         var result = await LoadRunner.RunAsync(options, NullProgressSink.Instance, cancellationToken);
         if (result.Errors.Total > 0)
