@@ -248,9 +248,9 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             var left = settings.Rows.Where(r => !r.ServesTls).Select(r => r.Label).ToArray();
             if (left.Length > 0)
             {
-                notes.Add($"{string.Join(", ", left)} do not join the TLS cells: "
+                notes.Add($"not in the TLS cells: {string.Join(", ", left)} ("
                     + (settings.Rows.Any(r => r.IsReference) ? "the reference only echoes raw bytes; " : string.Empty)
-                    + "eventloop and async on the epoll transport refuse --tls");
+                    + "eventloop and async on the epoll transport refuse --tls)");
             }
         }
 

@@ -39,7 +39,14 @@ internal sealed class TlsTrust
             throw new LoadSetupException("--insecure and --ca cannot go together: --ca trusts a certificate, --insecure trusts any");
         }
 
-        return new TlsTrust(options, target, options.CaFile is { } path ? TrustOnly(path) : null);
+        var policy = options.CaFile is { } path
+            ? TrustOnly(path)
+            : options.Insecure
+                // Nothing is trusted and nothing is looked up: SslStream still builds a chain before asking the
+                // callback, and against the system's store that costs more than the handshake's own cryptography.
+                ? new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true }
+                : null;
+        return new TlsTrust(options, target, policy);
     }
 
     /// <summary>
@@ -94,6 +101,7 @@ internal sealed class TlsTrust
         {
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
         };
         policy.CustomTrustStore.AddRange(roots);
         return policy;
