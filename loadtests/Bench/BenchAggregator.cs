@@ -61,6 +61,8 @@ public static class BenchAggregator
             ServerSyscallsPerMessage = MedianOf(r => r.ServerSyscallsPerMessage),
             ConnectsPerSecond = cell.MessagesPerConnection > 0 ? Spread.Of(loads.Select(r => r.Result!.ConnectsPerSecond)) : null,
             ConnectP99Us = cell.MessagesPerConnection > 0 ? MedianOf(r => r.Result!.ConnectUs.P99) : null,
+            HandshakeP50Us = cell.Tls ? MedianOf(r => r.Result!.Tls?.HandshakeUs.P50) : null,
+            HandshakeP99Us = cell.Tls ? MedianOf(r => r.Result!.Tls?.HandshakeUs.P99) : null,
             LatencyP50Us = MedianOf(r => r.Result!.LatencyUs.P50),
             LatencyP99Us = MedianOf(r => r.Result!.LatencyUs.P99),
             LatencyP999Us = MedianOf(r => r.Result!.LatencyUs.P999),

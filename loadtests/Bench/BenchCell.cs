@@ -26,12 +26,16 @@ namespace EchoServers.Load.Bench;
 /// <param name="Measure">This cell's measured time, instead of the bench's <c>--duration</c>.</param>
 /// <param name="Warmup">This cell's warm-up, instead of the bench's <c>--warmup</c>.</param>
 /// <param name="OptIn">Long: run only when named in <c>--cells</c>, never by default.</param>
+/// <param name="Tls">
+/// Over TLS: the servers run with <c>--tls</c> (their self-signed certificate, taken with <c>--insecure</c>) and the
+/// load uses the TLS engine; only the models that serve TLS join (<see cref="BenchModel.ServesTls"/>), the reference not.
+/// </param>
 public sealed record BenchCell(
     string Name, string Title, int Connections, int Pipeline = 1, int Size = 64, double? Rate = null, string? Work = null, bool Idle = false,
-    bool Storm = false, int MessagesPerConnection = 0, int Processes = 1, TimeSpan? Measure = null, TimeSpan? Warmup = null, bool OptIn = false)
+    bool Storm = false, int MessagesPerConnection = 0, int Processes = 1, TimeSpan? Measure = null, TimeSpan? Warmup = null, bool OptIn = false, bool Tls = false)
 {
-    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work or run as several processes.</summary>
-    public bool ReferenceCanJoin => Work is null && Processes == 1;
+    /// <summary>Whether a raw-echo external server (the <c>--reference</c>) can take part: it cannot simulate work, run as several processes, nor speak TLS.</summary>
+    public bool ReferenceCanJoin => Work is null && Processes == 1 && !Tls;
 
     /// <summary>The measured time of each run of this cell.</summary>
     public TimeSpan DurationIn(BenchSettings settings) => Measure ?? settings.Duration;
@@ -53,6 +57,7 @@ public sealed record BenchCell(
         DrainTimeout = settings.DrainTimeout,
         Start = Storm ? StartMode.Immediate : StartMode.Together,
         MessagesPerConnection = MessagesPerConnection,
+        Tls = Tls ? new Engine.Tls.TlsClientOptions { Insecure = true } : null,
 
         // Pinned to one core: one I/O thread, and no spinning before due times (it would steal the core from the
         // thread that must then send).

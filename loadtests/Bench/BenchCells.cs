@@ -21,6 +21,8 @@ public static class BenchCells
         new("cpu-c1000", "--work cpu:50us × 1,000 conns", 1000, Work: "cpu:50us"),
         new("io-c50", "--work io:5ms × 50 conns", 50, Work: "io:5ms"),
         new("io-c1000", "--work io:5ms × 1,000 conns", 1000, Work: "io:5ms"),
+        new("tls-c50", "TLS: 64 B × 50 conns (handshakes before the load)", 50, Tls: true),
+        new("tls-churn", "TLS churn: 50 conns, 10 msgs per connection, one handshake each", 50, MessagesPerConnection: 10, Tls: true),
         new("idle10k", "10,000 idle conns: RSS per conn", 10_000, Idle: true),
         new("c100k", "100,000 conns, each one 64 B msg every 5 s (20,000 msgs/s), 6 server and 6 load processes", 100_000, Rate: 20_000,
             Processes: 6, Measure: TimeSpan.FromSeconds(60), Warmup: TimeSpan.FromSeconds(10), OptIn: true),

@@ -29,7 +29,28 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
     public bool IsReference => ReferenceCommand is not null;
 
     /// <summary>Whether this row can run <paramref name="cell"/>.</summary>
-    public bool CanRun(BenchCell cell) => !IsReference || cell.ReferenceCanJoin;
+    public bool CanRun(BenchCell cell) => (!IsReference || cell.ReferenceCanJoin) && (!cell.Tls || ServesTls);
+
+    /// <summary>
+    /// Whether <c>echo-server --tls</c> runs for this row: not the event loop, not async on the epoll transport (both
+    /// refuse it), not the reference (raw echo only). Plain <c>async</c> is started on the socket transport for TLS.
+    /// </summary>
+    public bool ServesTls => !IsReference && Model switch
+    {
+        "eventloop" => false,
+        "async" => Transport != "epoll",
+        _ => true,
+    };
+
+    /// <summary>The <c>--transport</c> in <see cref="ExtraArgs"/>, or null for the server's default.</summary>
+    public string? Transport
+    {
+        get
+        {
+            var at = ExtraArgs.ToList().IndexOf("--transport");
+            return at >= 0 && at + 1 < ExtraArgs.Count ? ExtraArgs[at + 1] : null;
+        }
+    }
 
     /// <summary>The reference row for <paramref name="commandTemplate"/>, labelled by its program's file name.</summary>
     public static BenchModel Reference(string commandTemplate)

@@ -40,7 +40,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
         await progress.WriteLineAsync(
             $"bench: {rows.Count} rows × {settings.Cells.Count} cells × {settings.Passes} passes = {plan.Count} runs of {settings.Warmup.TotalSeconds:0.#}s + {settings.Duration.TotalSeconds:0.#}s"
             + (settings.Cells.Any(c => c.Measure is not null) ? " (longer where a cell says so)" : string.Empty)
-            + $" (about {Math.Ceiling((runSeconds + (settings.JitWarmup.TotalSeconds * rows.Count * (1 + settings.Cells.Select(c => (c.Work, c.Processes)).Distinct().Count(k => k != (null, 1))))) / 60)} min); "
+            + $" (about {Math.Ceiling((runSeconds + (settings.JitWarmup.TotalSeconds * rows.Count * (1 + settings.Cells.Select(c => (c.Work, c.Processes, c.Tls)).Distinct().Count(k => k != (null, 1, false))))) / 60)} min); "
             + (serverCpu is null ? "not pinned" : $"servers on CPU {serverCpu}, generator on CPU {generatorCpu}"));
 
         if (syscallCost is { } cost)
@@ -63,7 +63,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
                 {
                     var slot = step.Cell.Idle
                         ? await servers.StartFreshAsync(step.Model, settings.Warmup, cancellationToken)
-                        : await servers.GetAsync(step.Model, step.Cell.Work, step.Cell.Processes, cancellationToken);
+                        : await servers.GetAsync(step.Model, step.Cell.Work, step.Cell.Processes, step.Cell.Tls, cancellationToken);
                     run = slot.Error is { } error
                         ? new BenchRun { Pass = step.Pass, Cell = step.Cell.Name, Model = step.Model.Label, Error = error }
                         : await RunStepAsync(step, slot, generatorCpu is not null, cancellationToken);
@@ -291,9 +291,23 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             }
         }
 
-        if (settings.Rows.Any(r => r.IsReference) && settings.Cells.Any(c => !c.ReferenceCanJoin))
+        if (settings.Rows.Any(r => r.IsReference) && settings.Cells.Any(c => c.Work is not null))
         {
             notes.Add("the reference only echoes raw bytes: it does not join the --work cells");
+        }
+
+        if (settings.Cells.Any(c => c.Tls))
+        {
+            notes.Add("TLS cells: the servers run with --tls (a self-signed ECDSA P-256 certificate made at start-up, taken with --insecure), async on the socket transport; "
+                + "the load runs on the TLS engine (SslStream, one task per connection on the thread pool), which costs the generator far more per message than the epoll engine, "
+                + "so watch its CPU in these cells");
+            var left = settings.Rows.Where(r => !r.ServesTls).Select(r => r.Label).ToArray();
+            if (left.Length > 0)
+            {
+                notes.Add($"not in the TLS cells: {string.Join(", ", left)} ("
+                    + (settings.Rows.Any(r => r.IsReference) ? "the reference only echoes raw bytes; " : string.Empty)
+                    + "eventloop and async on the epoll transport refuse --tls)");
+            }
         }
 
         foreach (var summary in summaries.Where(s => s.GeneratorSaturated))
@@ -303,7 +317,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
 
         foreach (var server in servers.Where(s => s.Error is not null || s.Killed))
         {
-            notes.Add($"server {server.Model}{(server.Work is null ? string.Empty : $" --work {server.Work}")}: {server.Error ?? "did not stop within its drain after SIGTERM: killed"}");
+            notes.Add($"server {server.Model}{(server.Work is null ? string.Empty : $" --work {server.Work}")}{(server.Tls ? " --tls" : string.Empty)}: {server.Error ?? "did not stop within its drain after SIGTERM: killed"}");
         }
     }
 }

@@ -8,6 +8,9 @@ public sealed record BenchServer
     /// <summary>The server's <c>--work</c>, or null.</summary>
     public string? Work { get; init; }
 
+    /// <summary>Started with <c>--tls</c>, for the TLS cells.</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Started fresh for one idle-memory reading (idle cells), then stopped.</summary>
     public bool Fresh { get; init; }
 

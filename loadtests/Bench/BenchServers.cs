@@ -5,7 +5,7 @@ using EchoServers.Load.Engine;
 namespace EchoServers.Load.Bench;
 
 /// <summary>
-/// Starts each server (a row × a <c>--work</c> × a number of <c>--processes</c>) the first time a cell needs it, warms it up, and stops them all at
+/// Starts each server (a row × a <c>--work</c> × a number of <c>--processes</c> × plain or TLS) the first time a cell needs it, warms it up, and stops them all at
 /// the end. Servers stay up across passes so the JIT's work is done once, before anything is measured.
 /// </summary>
 internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>? serverCommand, int? serverCpu, TextWriter progress)
@@ -18,16 +18,17 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     /// <summary>--max-connections of each worker of a multi-process server: under the 20,000-descriptor limit with the runtime's reserve.</summary>
     private const int MaxConnectionsPerWorker = 19_000;
 
-    private readonly Dictionary<(string Label, string? Work, int Processes), ServerSlot> _slots = [];
+    private readonly Dictionary<(string Label, string? Work, int Processes, bool Tls), ServerSlot> _slots = [];
     private readonly List<ServerSlot> _fresh = [];
 
     /// <summary>
     /// The server for <paramref name="model"/> with <paramref name="work"/> and <paramref name="processes"/> workers
-    /// (more than one: <c>--processes N</c> on one port), started and warmed on first use.
+    /// (more than one: <c>--processes N</c> on one port), with <c>--tls</c> when <paramref name="tls"/>, started and
+    /// warmed on first use.
     /// </summary>
-    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, int processes, CancellationToken cancellationToken)
+    public async Task<ServerSlot> GetAsync(BenchModel model, string? work, int processes, bool tls, CancellationToken cancellationToken)
     {
-        if (_slots.TryGetValue((model.Label, work, processes), out var slot))
+        if (_slots.TryGetValue((model.Label, work, processes, tls), out var slot))
         {
             if (slot.Error is null && slot.Process.HasExited)
             {
@@ -37,8 +38,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             return slot;
         }
 
-        slot = Create(model, work, processes);
-        _slots[(model.Label, work, processes)] = slot;
+        slot = Create(model, work, processes, tls);
+        _slots[(model.Label, work, processes, tls)] = slot;
         await StartAsync(slot, settings.JitWarmup, cancellationToken);
         return slot;
     }
@@ -50,7 +51,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     /// </summary>
     public async Task<ServerSlot> StartFreshAsync(BenchModel model, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var slot = Create(model, null, 1);
+        var slot = Create(model, null, 1, tls: false);
         slot.Fresh = true;
         _fresh.Add(slot);
         await StartAsync(slot, warmup, cancellationToken);
@@ -62,7 +63,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
     private async Task StartAsync(ServerSlot slot, TimeSpan warmup, CancellationToken cancellationToken)
     {
         var what = (slot.Work is null ? slot.Model.Label : $"{slot.Model.Label} --work {slot.Work}")
-            + (slot.Processes > 1 ? $" --processes {slot.Processes}" : string.Empty) + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
+            + (slot.Processes > 1 ? $" --processes {slot.Processes}" : string.Empty) + (slot.Tls ? " --tls" : string.Empty) + (slot.Fresh ? " (fresh, for the idle cell)" : string.Empty);
         try
         {
             if (slot.Model.IsReference)
@@ -105,7 +106,7 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
         return [.. all.Select(s => s.ToRecord())];
     }
 
-    private ServerSlot Create(BenchModel model, string? work, int processes)
+    private ServerSlot Create(BenchModel model, string? work, int processes, bool tls)
     {
         if (model.ReferenceCommand is { } template)
         {
@@ -131,7 +132,18 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             arguments.AddRange(["--processes", processes.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu)) { Processes = processes };
+        if (tls)
+        {
+            // Its self-signed certificate (the load takes it with --insecure); async on the socket transport, the
+            // one of its transports that serves TLS, whatever the server's default.
+            arguments.Add("--tls");
+            if (model.Model == "async" && model.Transport is null)
+            {
+                arguments.AddRange(["--transport", "sockets"]);
+            }
+        }
+
+        return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu), tls) { Processes = processes };
     }
 
     /// <summary>Load the server for a few seconds so tiered compilation has produced its optimised code before measuring.</summary>
@@ -154,6 +166,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
             Timeout = settings.ReplyTimeout,
             DrainTimeout = settings.DrainTimeout,
             Threads = settings.Pin ? 1 : 0,
+            Tls = slot.Tls ? new Engine.Tls.TlsClientOptions { Insecure = true } : null,
+            Start = slot.Tls ? StartMode.Together : StartMode.Immediate,
         };
         var result = await LoadRunner.RunAsync(options, NullProgressSink.Instance, cancellationToken);
         if (result.Errors.Total > 0)

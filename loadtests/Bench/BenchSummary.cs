@@ -31,6 +31,11 @@ public sealed record BenchSummary
     /// <summary>Median over passes of each pass's p99 connect latency (every connect), µs.</summary>
     public double? ConnectP99Us { get; init; }
 
+    /// <summary>TLS cells: medians over passes of each pass's TLS handshake percentiles, µs.</summary>
+    public double? HandshakeP50Us { get; init; }
+
+    public double? HandshakeP99Us { get; init; }
+
     /// <summary>Medians over passes of each pass's percentile, µs.</summary>
     public double? LatencyP50Us { get; init; }
 

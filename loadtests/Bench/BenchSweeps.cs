@@ -24,7 +24,7 @@ internal static class BenchSweeps
                 break;
             }
 
-            var slot = await servers.GetAsync(model, null, 1, cancellationToken);
+            var slot = await servers.GetAsync(model, null, 1, tls: false, cancellationToken);
             if (slot.Error is { } error)
             {
                 await progress.WriteLineAsync($"bench: sweep of {model.Label} not run: {error}");

@@ -1,11 +1,14 @@
 namespace EchoServers.Load.Bench;
 
-/// <summary>A server of one row and one <c>--work</c>, started on first use and kept for the whole bench.</summary>
-internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess process)
+/// <summary>A server of one row, one <c>--work</c> and plain TCP or <c>--tls</c>, started on first use and kept for the whole bench.</summary>
+internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess process, bool tls = false)
 {
     public BenchModel Model { get; } = model;
 
     public string? Work { get; } = work;
+
+    /// <summary>Started with <c>--tls</c> (for the TLS cells).</summary>
+    public bool Tls { get; } = tls;
 
     /// <summary>Worker processes (<c>--processes</c>); 1 = one process.</summary>
     public int Processes { get; init; } = 1;
@@ -27,6 +30,7 @@ internal sealed class ServerSlot(BenchModel model, string? work, ServerProcess p
     {
         Model = Model.Label,
         Work = Work,
+        Tls = Tls,
         Fresh = Fresh,
         Command = Process.CommandText,
         ProcessId = Process.ProcessId,

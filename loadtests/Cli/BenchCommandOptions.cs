@@ -10,7 +10,7 @@ internal sealed class BenchCommandOptions
 {
     private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel; async:sockets|epoll and kestrel:sockets|epoll pick the transport (default: the server's, epoll on Linux) [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
     private readonly Option<string?> _cells = new("--cells") { Description = $"Cells, comma-separated, from: {string.Join(", ", BenchCells.All.Select(c => c.Name))} [default: all but c100k (long: 100,000 connections for 60 s; name it to run it); --quick: {string.Join(",", BenchCells.QuickNames)}]" };
-    private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work cells)" };
+    private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work and TLS cells)" };
     private readonly Option<int?> _passes = new("--passes") { Description = "Passes over every cell and row, interleaved [default: 3; --quick: 1]" };
     private readonly Option<string?> _duration = new("--duration", "-d") { Description = "Measured time per run [default: 3s; --quick: 2s]" };
     private readonly Option<string?> _warmup = new("--warmup") { Description = "Load before each run's measurement, not counted [default: 1s; --quick: 0.5s]" };

@@ -36,6 +36,10 @@ internal sealed class RunCommandOptions
     private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
     private readonly Option<string?> _spin = new("--spin") { Description = "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us" };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the Poisson arrivals", DefaultValueFactory = _ => 1 };
+    private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream, closed model only; reports handshake times" };
+    private readonly Option<bool> _insecure = new("--insecure", "-k") { Description = "--tls: accept any server certificate (encrypted, but the server is not authenticated)" };
+    private readonly Option<string?> _ca = new("--ca") { Description = "--tls: trust the certificate(s) in this PEM or DER file instead of the system's roots (e.g. the server's own self-signed one)", HelpName = "file" };
+    private readonly Option<string?> _sni = new("--sni") { Description = "--tls: server name to send (SNI) and to check the certificate against [default: the target's address]", HelpName = "name" };
     private readonly Option<bool> _allowPrivate = new("--allow-private-network") { Description = "Also allow RFC 1918 / fc00::/7 targets (a local test network)" };
     private readonly Option<string[]> _assert = new("--assert", "-a") { Description = "Fail (exit 1) unless this holds, e.g. p99<2ms, errors==0, rate>=50000, valid; repeatable", Arity = ArgumentArity.ZeroOrMore };
     private readonly Option<string?> _json = new("--json") { Description = "Write the result as JSON to this file" };
@@ -48,7 +52,7 @@ internal sealed class RunCommandOptions
     public IEnumerable<Option> All =>
     [
         _target, _connections, _pipeline, _size, _duration, _warmup, _rate, _arrival, _load, _framing, _expect, _timeout,
-        _drainTimeout, _connectRate, _start, _firstReplyTimeout, _connectTimeout, _messagesPerConnection, _connectionLifetime, _reconnect, _threads, _maxInFlight, _spin, _seed, _allowPrivate, _assert, _json, _csv,
+        _drainTimeout, _connectRate, _start, _firstReplyTimeout, _connectTimeout, _messagesPerConnection, _connectionLifetime, _reconnect, _threads, _maxInFlight, _spin, _seed, _tls, _insecure, _ca, _sni, _allowPrivate, _assert, _json, _csv,
         _hdr, _report, _plain, _quiet,
     ];
 
@@ -56,7 +60,7 @@ internal sealed class RunCommandOptions
     /// The engine options <c>sweep</c> takes from <c>run</c> (what each step sends and how); not the run's shape
     /// (<c>--rate</c>, <c>--load</c>, <c>-d</c>, <c>-p</c>), assertions or outputs, which the sweep has its own of.
     /// <c>-p</c> and <c>-d</c> come along hidden only so <see cref="TryBind"/> sees their defaults; the sweep replaces both.
-    /// The churn options come along hidden for the same reason: the sweep is open-model, where churn is refused.
+    /// The churn and TLS options come along hidden for the same reason: the sweep is open-model, where both are refused.
     /// Computed from <see cref="All"/> minus <see cref="RunOnly"/>, so a new engine option reaches the sweep without
     /// being listed twice (an option <see cref="TryBind"/> reads but the sweep lacks would bind as null).
     /// </summary>
@@ -65,7 +69,7 @@ internal sealed class RunCommandOptions
 
     private IEnumerable<Option> RunOnly => [_rate, _load, _assert, _json, _csv, _hdr, _report];
 
-    private Option[] HiddenInSweep => [_pipeline, _duration, _messagesPerConnection, _connectionLifetime, _reconnect];
+    private Option[] HiddenInSweep => [_pipeline, _duration, _messagesPerConnection, _connectionLifetime, _reconnect, _tls, _insecure, _ca, _sni];
 
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
@@ -174,6 +178,11 @@ internal sealed class RunCommandOptions
             return false;
         }
 
+        if (!TryTls(parse, rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject)), out var tls, out error))
+        {
+            return false;
+        }
+
         TimeSpan? spin = null;
         if (parse.GetValue(_spin) is { } spinText)
         {
@@ -224,6 +233,7 @@ internal sealed class RunCommandOptions
             Spin = spin,
             Seed = parse.GetValue(_seed),
             AllowPrivateNetwork = parse.GetValue(_allowPrivate),
+            Tls = tls,
         };
 
         if (TargetPolicy.Refusal(target.Address, load.AllowPrivateNetwork) is { } refusal)
@@ -240,6 +250,53 @@ internal sealed class RunCommandOptions
 
         bound = new BoundRunOptions(load, assertions, parse.GetValue(_json), parse.GetValue(_csv), parse.GetValue(_hdr),
             parse.GetValue(_report), parse.GetValue(_plain), parse.GetValue(_quiet));
+        return true;
+    }
+
+    /// <summary><c>--tls</c> and its trust options, checked as <c>echo-client</c> checks them; null without <c>--tls</c>.</summary>
+    private bool TryTls(ParseResult parse, bool openModel, out Engine.Tls.TlsClientOptions? tls, out string error)
+    {
+        tls = null;
+        error = string.Empty;
+        var insecure = parse.GetValue(_insecure);
+        var ca = parse.GetValue(_ca);
+        var sni = parse.GetValue(_sni);
+        if (!parse.GetValue(_tls))
+        {
+            if (insecure || ca is not null || sni is not null)
+            {
+                error = "--insecure, --ca and --sni need --tls";
+                return false;
+            }
+
+            return true;
+        }
+
+        if (insecure && ca is not null)
+        {
+            error = "--insecure and --ca cannot go together: --ca trusts a certificate, --insecure trusts any";
+            return false;
+        }
+
+        if (ca is not null && !File.Exists(ca))
+        {
+            error = $"--ca: file '{ca}' does not exist";
+            return false;
+        }
+
+        if (sni is { Length: 0 })
+        {
+            error = "--sni: the server name is empty";
+            return false;
+        }
+
+        if (openModel)
+        {
+            error = "--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant); the open model (--rate, inject) is not supported over TLS";
+            return false;
+        }
+
+        tls = new Engine.Tls.TlsClientOptions { Insecure = insecure, CaFile = ca is null ? null : Path.GetFullPath(ca), Sni = sni };
         return true;
     }
 

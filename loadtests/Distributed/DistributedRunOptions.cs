@@ -25,6 +25,12 @@ internal sealed class DistributedRunOptions
         }
 
         var load = bound.Load;
+        if (processes > 1 && load.Tls is not null)
+        {
+            error = "--processes with --tls is not supported: the merge does not add the shares' handshake figures; one TLS process uses every core already (its tasks run on the thread pool)";
+            return false;
+        }
+
         if (parse.GetValue(_share) is { } shareText)
         {
             if (processes > 1)

@@ -12,7 +12,7 @@ namespace EchoServers.Load.Engine;
 /// latency and, in the closed model, sends the next messages of a connection in one write. No allocation per
 /// message: buffers are per thread, payloads are generated, histograms are preallocated.
 /// </summary>
-internal sealed unsafe partial class IoLoop : IDisposable
+internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
 {
     private const int MaxEvents = 256;
     private const int WaitMs = 2;

@@ -95,6 +95,12 @@ public sealed record LoadOptions
     /// <summary>Source addresses to bind (a share's own 127.0.0.x range); null = chosen by <see cref="Preflight"/>.</summary>
     public IReadOnlyList<IPAddress>? SourceAddresses { get; init; }
 
+    /// <summary>
+    /// <c>--tls</c>: run the TLS engine (<see cref="Tls.TlsRunner"/>: one task per connection over SslStream) instead of
+    /// the epoll I/O loops, which cannot do TLS; closed model only. Null = plain TCP.
+    /// </summary>
+    public Tls.TlsClientOptions? Tls { get; init; }
+
     /// <summary>Awaited once every connection is open, before warm-up: <c>--start-at</c>, or the barrier of <c>run --processes</c>.</summary>
     public Func<CancellationToken, Task>? StartGate { get; init; }
 

@@ -39,6 +39,12 @@ public static class LoadRunner
             throw new LoadSetupException("--messages-per-connection, --connection-lifetime and --reconnect need the closed model (-c); the open model (--rate) does not support them");
         }
 
+        if (options.Tls is not null && profile.IsOpen)
+        {
+            throw new LoadSetupException("--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant): "
+                + "the open model (--rate, inject) is paced by the epoll I/O loops, which cannot do TLS");
+        }
+
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
         sources = options.SourceAddresses ?? sources;
@@ -48,6 +54,10 @@ public static class LoadRunner
         }
 
         warnings.ForEach(progress.OnWarning);
+        if (options.Tls is not null)
+        {
+            return await Tls.TlsRunner.RunAsync(options, profile, count, sources, warnings, progress, cancellationToken);
+        }
 
         return options.Start == StartMode.Together
             ? await RunTogetherAsync(options, profile, count, sources, warnings, progress, cancellationToken)
@@ -98,7 +108,7 @@ public static class LoadRunner
             StartLoops(run, loops, profile, options, progress);
             await sampler.SampleUntilSendStopAsync(cancellationToken);
             await DrainAsync(options, loops, progress);
-            return BuildResult(options, run, connector, connections, loops, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return BuildResult(options, run, ConnectPhase.Of(connector), connections, loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -181,7 +191,7 @@ public static class LoadRunner
             }
 
             await DrainAsync(options, loops, progress);
-            return BuildResult(options, run, connector, connections[..connector.Established.Count], loops, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return BuildResult(options, run, ConnectPhase.Of(connector), connections[..connector.Established.Count], loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -281,8 +291,9 @@ public static class LoadRunner
             : options.Pipeline * 2;
     }
 
-    private static LoadResult BuildResult(
-        LoadOptions options, RunContext run, Connector connector, LoadConnection[] connections, IoLoop[] loops,
+    /// <summary>The result of a run from its workers' counters and histograms (either engine).</summary>
+    internal static LoadResult BuildResult(
+        LoadOptions options, RunContext run, ConnectPhase connector, LoadConnection[] connections, ILoadWorker[] loops, int ioThreads,
         RunSampler sampler, List<string> warnings, bool cancelled)
     {
         var profile = run.Profile;
@@ -335,7 +346,7 @@ public static class LoadRunner
             }
         }
 
-        var cost = sampler.Cost(messages, loops.Length) with { IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes) };
+        var cost = sampler.Cost(messages, ioThreads) with { IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes) };
         if (cost.LikelyBottleneck)
         {
             warnings.Add($"the generator used {cost.CpuPercentOfCores:0}% of its {cost.Cores} core(s): it is probably the bottleneck, not the server");
@@ -353,7 +364,7 @@ public static class LoadRunner
 
         return new LoadResult
         {
-            Connections = new ConnectionCounts(connector.Established.Count + connector.Failed + connector.NotAttempted, connector.Established.Count, connector.Failed,
+            Connections = new ConnectionCounts(connector.Established + connector.Failed + connector.NotAttempted, connector.Established, connector.Failed,
                 connections.Count(c => c.MeasuredReplies > 0)),
             Messages = messages,
             MessagesPerSecond = Math.Round(messages / seconds, 1),
@@ -365,7 +376,7 @@ public static class LoadRunner
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
             ConnectLatencyUs = LatencySummary.Of(connectLatency),
             ConnectUs = LatencySummary.Of(connectLatency),
-            Connects = connector.Established.Count + Sum(c => c.Connects),
+            Connects = connector.Established + Sum(c => c.Connects),
             ConnectsPerSecond = Math.Round(Sum(c => c.MeasuredConnects) / seconds, 1),
             Reconnects = Sum(c => c.Reconnects),
             ConnectFailures = connectFailures,

@@ -13,7 +13,7 @@ namespace EchoServers.Load.Measurement;
 internal sealed class RunSampler
 {
     private readonly RunContext _run;
-    private readonly IoLoop[] _loops;
+    private readonly ILoadWorker[] _loops;
     private readonly LoadConnection[] _connections;
     private readonly IProgressSink _progress;
     private readonly List<SecondSnapshot> _seconds = [];
@@ -23,7 +23,7 @@ internal sealed class RunSampler
     private Totals _measureStart;
     private Totals _measureEnd;
 
-    public RunSampler(RunContext run, IoLoop[] loops, LoadConnection[] connections, IProgressSink progress)
+    public RunSampler(RunContext run, ILoadWorker[] loops, LoadConnection[] connections, IProgressSink progress)
     {
         _run = run;
         _loops = loops;

@@ -67,7 +67,7 @@ public static class BenchMarkdownReport
         foreach (var s in r.Servers)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Model}{(s.Fresh ? " (fresh, idle cell)" : string.Empty)} | {s.Work ?? "—"} | `{s.Command}` | {s.ProcessId} | {s.CpusAllowed ?? "?"} | {Exit(s)} |");
+                $"| {s.Model}{(s.Fresh ? " (fresh, idle cell)" : string.Empty)}{(s.Tls ? " (tls)" : string.Empty)} | {s.Work ?? "—"} | `{s.Command}` | {s.ProcessId} | {s.CpusAllowed ?? "?"} | {Exit(s)} |");
         }
 
         return md.ToString();
@@ -89,6 +89,12 @@ public static class BenchMarkdownReport
             {
                 // What a churn cell is about, next to its rate: the connections the model accepted per second.
                 parts.Add($"{BenchReport.RateSpread(connects)} connects/s, connect p99 {Format.Us(s.ConnectP99Us ?? 0)}");
+            }
+
+            if (s.HandshakeP99Us is { } handshake)
+            {
+                // What a TLS cell adds: how long the handshakes took against this model.
+                parts.Add($"handshake p50 {Format.Us(s.HandshakeP50Us ?? 0)} p99 {Format.Us(handshake)}");
             }
 
             if (s.RatioToReference is { } ratio)

@@ -35,6 +35,11 @@ public static class HtmlReport
         }
 
         md.AppendLine(Row("connect", r.ConnectLatencyUs));
+        if (r.Tls is { } tls)
+        {
+            md.AppendLine(Row("TLS handshake", tls.HandshakeUs));
+        }
+
         md.AppendLine(Row("first reply (per connection)", r.FirstReplyUs)).AppendLine();
         var f = r.Fairness;
         md.AppendLine(CultureInfo.InvariantCulture, $"Starved connections (no reply within the first-reply timeout): **{r.Starved}**. Fairness over the measured window: Jain's index **{f.Jain:0.###}**; shares of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}.").AppendLine();
@@ -53,11 +58,16 @@ public static class HtmlReport
         html.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>echo-load report</title>");
         html.AppendLine("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<h1>echo-load run: {WebUtility.HtmlEncode(r.Target)}</h1>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong></p><pre>{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong>; engine {WebUtility.HtmlEncode(SummaryText.EngineText(r))}</p><pre>{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
         var f = r.Fairness;
         html.AppendLine("<h2>First reply, starved, fairness</h2><table><tr><th></th><th>p50</th><th>p99</th><th>max</th></tr>");
         html.AppendLine($"<tr><td>connect start → established</td><td>{Format.Us(r.ConnectUs.P50)}</td><td>{Format.Us(r.ConnectUs.P99)}</td><td>{Format.Us(r.ConnectUs.Max)}</td></tr>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>connects: {r.Connects:#,0} in all, {Format.Rate(r.ConnectsPerSecond)}/s measured, {r.ConnectFailures.Total} failed (refused {r.ConnectFailures.Refused}, reset {r.ConnectFailures.Reset}, timeout {r.ConnectFailures.Timeout}, out of ports {r.ConnectFailures.OutOfPorts}), {r.Reconnects} reconnects; p99.9</td><td colspan=\"3\">{Format.Us(r.ConnectUs.P999)}</td></tr>");
+        if (r.Tls is { } tls)
+        {
+            html.AppendLine($"<tr><td>TLS handshake ({WebUtility.HtmlEncode(tls.Negotiated)}): {tls.Handshakes:#,0} in all, {tls.HandshakeFailures} failed</td><td>{Format.Us(tls.HandshakeUs.P50)}</td><td>{Format.Us(tls.HandshakeUs.P99)}</td><td>{Format.Us(tls.HandshakeUs.Max)}</td></tr>");
+        }
+
         html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {r.Start}</p>");
         html.AppendLine("<h2>Latency by percentile</h2>");

@@ -97,6 +97,15 @@ public sealed record LoadResult
 
     public required GeneratorCost Generator { get; init; }
 
+    /// <summary>
+    /// Which engine ran: <c>epoll</c> (raw sockets in epoll I/O loops, the default) or <c>tls</c> (<c>--tls</c>:
+    /// SslStream, one task per connection on the thread pool).
+    /// </summary>
+    public string Engine { get; init; } = "epoll";
+
+    /// <summary><c>--tls</c>: the handshakes; null (and absent from the JSON) for plain TCP.</summary>
+    public TlsSummary? Tls { get; init; }
+
     public required IReadOnlyList<string> Warnings { get; init; }
 
     public required IReadOnlyList<SecondSnapshot> PerSecond { get; init; }
@@ -117,6 +126,10 @@ public sealed record LoadResult
     /// <summary>Connect start → first reply per connection (<see cref="FirstReplyUs"/>), not serialised.</summary>
     [JsonIgnore]
     public HistogramBase? FirstReplyHistogram { get; init; }
+
+    /// <summary><c>--tls</c>: the handshake times (<see cref="TlsSummary.HandshakeUs"/>), not serialised.</summary>
+    [JsonIgnore]
+    public HistogramBase? HandshakeHistogram { get; init; }
 
     /// <summary>The histograms as an HdrHistogram log (lossless), so that <c>echo-load merge</c> adds runs exactly.</summary>
     public string? HdrLog { get; init; }

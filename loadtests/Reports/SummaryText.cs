@@ -11,6 +11,16 @@ public static class SummaryText
         var s = new StringBuilder();
         s.AppendLine($"target        {r.Target}  ({r.Framing} framing, expect {r.Expect}, {r.Size} B messages{(r.Model == "closed" ? $", pipeline {r.Pipeline}" : string.Empty)})");
         s.AppendLine($"load          {r.Model} model: {r.Load}  (+{r.WarmupSeconds:0.###}s warm-up)");
+        s.AppendLine($"engine        {EngineText(r)}");
+        if (r.Tls is { } tls)
+        {
+            var h = tls.HandshakeUs;
+            s.AppendLine($"handshakes    {Reports.Format.Count(tls.Handshakes)} in all, {tls.HandshakeFailures} failed, {Reports.Format.Rate(tls.HandshakesPerSecond)}/s measured;"
+                + $" p50 {Reports.Format.Us(h.P50)}  p99 {Reports.Format.Us(h.P99)}  max {Reports.Format.Us(h.Max)};"
+                + $" generator cpu {(tls.GeneratorCpuUsPerHandshake is { } perHandshake ? Reports.Format.Us((long)Math.Round(perHandshake)) : "?")}/handshake ({tls.GeneratorCpuBasis}),"
+                + string.Create(CultureInfo.InvariantCulture, $" {r.Generator.CpuUsPerMessage:0.###} us/msg"));
+        }
+
         s.AppendLine($"connections   {r.Connections.Established} of {r.Connections.Requested} established, {r.Connections.Failed} failed, {r.Connections.Served} served;"
             + $" connect p50 {Reports.Format.Us(r.ConnectLatencyUs.P50)} max {Reports.Format.Us(r.ConnectLatencyUs.Max)}");
         var cf = r.ConnectFailures;
@@ -46,6 +56,17 @@ public static class SummaryText
 
         s.AppendLine($"valid         {(r.Valid ? "yes" : "NO")}");
         return s.ToString();
+    }
+
+    /// <summary>Which engine ran and, when its CPU was near all of its cores, that the generator is likely the bottleneck.</summary>
+    public static string EngineText(LoadResult r)
+    {
+        var text = r.Tls is { } tls
+            ? $"tls (SslStream, one task per connection): {tls.Negotiated}, certificate {tls.Trust}, server name {tls.ServerName}"
+            : $"epoll (raw sockets, {r.Generator.IoThreads} I/O thread(s))";
+        return r.Generator.LikelyBottleneck
+            ? $"{text}; the generator is likely the bottleneck (cpu {r.Generator.CpuPercentOfCores:0}% of {r.Generator.Cores} core(s))"
+            : text;
     }
 
     private static string Line(Measurement.LatencySummary l) =>

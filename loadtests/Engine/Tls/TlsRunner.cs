@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using EchoServers.Load.Measurement;
+using EchoServers.Load.Reports;
+using EchoServers.Load.Simulations;
+using EchoServers.Protocol.Framing;
+using HdrHistogram;
+
+namespace EchoServers.Load.Engine.Tls;
+
+/// <summary>
+/// The TLS engine (<c>run --tls</c>): the epoll I/O loops move raw bytes and cannot do TLS, so each connection here
+/// is one task over an <see cref="System.Net.Security.SslStream"/> on the thread pool (<see cref="TlsSlot"/>). The
+/// phases, the payloads and their verification, the counters and the histograms are the epoll engine's, so the
+/// <see cref="LoadResult"/> and every report read the same; the result adds the handshakes (<see cref="TlsSummary"/>).
+/// Closed model only.
+/// </summary>
+internal static class TlsRunner
+{
+    public const string EngineName = "tls";
+
+    private static readonly TimeSpan ScanPeriod = TimeSpan.FromMilliseconds(10);
+
+    public static async Task<LoadResult> RunAsync(
+        LoadOptions options, LoadProfile profile, int count, IReadOnlyList<IPAddress> sources, List<string> warnings,
+        IProgressSink progress, CancellationToken cancellationToken)
+    {
+        var trust = TlsTrust.Create(options.Tls!, options.Target);
+        using var owner = new TlsRun(options, trust, sources, count);
+        var shards = Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, count)).Select(_ => new TlsShard()).ToArray();
+        var carry = Math.Max(options.Sizes.Max, 16) + 8;
+        var maxWire = options.Sizes.Max + ProtocolLimits.WriteOverhead(options.Framing);
+        var writeSize = Math.Max(maxWire, Math.Min(options.Pipeline * maxWire, 16 * 1024));
+        var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], options.Pipeline * 2, carry, writeSize)).ToArray();
+        var tasks = new Task[count];
+        var together = options.Start == StartMode.Together;
+        progress.OnPhase("connect", $"{count} TLS connections to {options.Target} (connect + handshake, at most {TlsRun.MaxConcurrentOpens} at once)"
+            + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty)
+            + (together ? string.Empty : ", each sending once it is up"));
+        RunContext run;
+        var phaseCpu = TimeSpan.Zero;
+        var firstOpened = 0;
+        try
+        {
+            if (together)
+            {
+                owner.ConnectPhaseStartTs = Stopwatch.GetTimestamp();
+                Start(slots, tasks);
+
+                // The CPU per handshake leaves out the first, which opened alone and paid the one-time costs.
+                await owner.FirstSettled.WaitAsync(cancellationToken);
+                var cpuBefore = ProcessCpu();
+                firstOpened = owner.Established;
+                await WaitForOpensAsync(owner, count, progress, cancellationToken);
+                phaseCpu = ProcessCpu() - cpuBefore;
+                if (owner.Established == 0)
+                {
+                    throw NoConnection(owner, options);
+                }
+
+                WarnFailed(owner, count, warnings, progress);
+                if (options.StartGate is { } gate)
+                {
+                    await gate(cancellationToken);
+                }
+
+                run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02)) { PerSource = int.MaxValue };
+                owner.Start(run);
+            }
+            else
+            {
+                if (options.StartGate is { } gate)
+                {
+                    await gate(cancellationToken);
+                }
+
+                run = new RunContext(options, profile, Stopwatch.GetTimestamp()) { PerSource = int.MaxValue };
+                owner.ConnectPhaseStartTs = run.LoadStartTs;
+                owner.Start(run);
+                Start(slots, tasks);
+            }
+
+            var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress);
+            using var registration = cancellationToken.Register(run.StopEarly);
+            var scanner = ScanAsync(run, slots, owner.Aborted);
+            progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
+                ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
+                : string.Join(", ", profile.Steps));
+            using var samplingStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sampling = sampler.SampleUntilSendStopAsync(samplingStop.Token);
+            if (!together && await Task.WhenAny(sampling, owner.Settled) == owner.Settled && owner.Established == 0)
+            {
+                await samplingStop.CancelAsync();
+                await sampling;
+                throw NoConnection(owner, options);
+            }
+
+            await sampling;
+            if (!together)
+            {
+                WarnFailed(owner, count, warnings, progress);
+            }
+
+            progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
+            await Task.WhenAll(tasks).WaitAsync(options.DrainTimeout + options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
+            progress.OnFinished();
+            owner.Abort();
+            await scanner;
+            return Result(options, run, owner, slots, shards, sampler, warnings, together && owner.Established > firstOpened ? (phaseCpu, owner.Established - firstOpened) : null, cancellationToken.IsCancellationRequested);
+        }
+        finally
+        {
+            owner.Abort();
+            await Task.WhenAll(tasks.Where(t => t is not null)).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static void Start(TlsSlot[] slots, Task[] tasks)
+    {
+        for (var i = 0; i < slots.Length; i++)
+        {
+            tasks[i] = slots[i].RunAsync();
+        }
+    }
+
+    /// <summary>The connect phase of <c>--start together</c>: every slot opened or failed, with progress once a second.</summary>
+    private static async Task WaitForOpensAsync(TlsRun owner, int count, IProgressSink progress, CancellationToken cancellationToken)
+    {
+        while (!owner.Settled.IsCompleted)
+        {
+            await Task.WhenAny(owner.Settled, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+            progress.OnConnecting(owner.Attempted, count, owner.Failed);
+        }
+    }
+
+    /// <summary>Every 10 ms: timeouts, the drain deadline, idle connections to end or to wake (<see cref="TlsSlot.Scan"/>).</summary>
+    private static async Task ScanAsync(RunContext run, TlsSlot[] slots, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(ScanPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token))
+            {
+                var now = Stopwatch.GetTimestamp();
+                var target = TlsSlot.TargetAt(run, now);
+                foreach (var slot in slots)
+                {
+                    slot.Scan(run, now, target);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run is over.
+        }
+    }
+
+    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => new(owner.FirstErrorIsUntrusted
+        ? owner.FirstError!
+        : $"no TLS connection to {options.Target} could be established: {owner.FirstError}");
+
+    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress)
+    {
+        var messages = new List<string>();
+        if (owner.Failed > 0)
+        {
+            messages.Add($"{owner.Failed} of {count} TLS connections failed: {owner.FirstError}");
+        }
+
+        if (owner.NotAttempted > 0)
+        {
+            messages.Add($"{owner.NotAttempted} of {count} connections were not attempted before the measured window ended: lengthen --duration or --warmup, or raise --connect-rate");
+        }
+
+        foreach (var message in messages)
+        {
+            warnings.Add(message);
+            progress.OnWarning(message);
+        }
+    }
+
+    private static LoadResult Result(
+        LoadOptions options, RunContext run, TlsRun owner, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler, List<string> warnings,
+        (TimeSpan Cpu, int Handshakes)? phase, bool cancelled)
+    {
+        var connects = new ConnectPhase(owner.Established, owner.Failed, owner.NotAttempted, owner.FailedBy, Histograms.Create(), owner.FirstError);
+        var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
+        var result = LoadRunner.BuildResult(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
+        var handshakes = Histograms.Merge(shards.Select(s => (HistogramBase)s.Handshake));
+        var measured = shards.Sum(s => s.MeasuredHandshakes);
+        var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
+        double? cpuPerHandshake = null;
+        var basis = "none measured";
+        if (run.Churn && measured > 0)
+        {
+            // Churn: many warm handshakes, each with its share of messages; the per-message cost is beside it.
+            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
+            basis = "measured window: each handshake with its connection's messages";
+        }
+        else if (phase is { } connectPhase)
+        {
+            cpuPerHandshake = Math.Round(connectPhase.Cpu.TotalMicroseconds / connectPhase.Handshakes, 1);
+            basis = "connect phase: TCP connect and handshake only, the first connection left out";
+        }
+        else if (measured > 0)
+        {
+            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
+            basis = "measured window: handshakes and messages together";
+        }
+
+        return result with
+        {
+            Engine = EngineName,
+            Tls = new TlsSummary
+            {
+                Negotiated = owner.Negotiated ?? "none",
+                Trust = options.Tls!.TrustText,
+                ServerName = owner.Trust.TargetHost,
+                Handshakes = shards.Sum(s => s.Handshakes),
+                MeasuredHandshakes = measured,
+                HandshakesPerSecond = Math.Round(measured / seconds, 1),
+                HandshakeFailures = shards.Sum(s => s.HandshakeFailures),
+                HandshakeUs = LatencySummary.Of(handshakes),
+                GeneratorCpuUsPerHandshake = cpuPerHandshake,
+                GeneratorCpuBasis = basis,
+            },
+            HandshakeHistogram = handshakes,
+        };
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+}
