@@ -49,11 +49,19 @@ internal static class TlsRunner
                 Start(slots, tasks);
 
                 // The CPU per handshake leaves out the first, which opened alone and paid the one-time costs.
-                await owner.FirstSettled.WaitAsync(cancellationToken);
-                var cpuBefore = ProcessCpu();
-                firstOpened = owner.Established;
-                await WaitForOpensAsync(owner, count, progress, cancellationToken);
-                phaseCpu = ProcessCpu() - cpuBefore;
+                try
+                {
+                    await owner.FirstSettled.WaitAsync(cancellationToken);
+                    var cpuBefore = ProcessCpu();
+                    firstOpened = owner.Established;
+                    await WaitForOpensAsync(owner, count, progress, cancellationToken);
+                    phaseCpu = ProcessCpu() - cpuBefore;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new LoadSetupException($"cancelled in the connect phase ({owner.Established} of {count} TLS connections open), before the load started");
+                }
+
                 if (owner.Established == 0)
                 {
                     throw NoConnection(owner, options);
