@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EchoServers.Protocol.Tls;
 
 namespace EchoServers.Load.Engine.Tls;
 
@@ -80,61 +81,19 @@ internal sealed class TlsTrust
             ? "trust it with --ca <file>, or skip the check with --insecure"
             : $"it does not chain to --ca {Path.GetFileName(_options.CaFile)} or does not name {TargetHost} (see --sni)");
 
-    /// <summary>A chain policy that trusts exactly the certificates in <paramref name="path"/> (PEM, one or more, or a DER file).</summary>
+    /// <summary>A chain policy that trusts exactly the certificates in <paramref name="path"/>.</summary>
     private static X509ChainPolicy TrustOnly(string path)
     {
-        var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPemFile(path);
-            if (roots.Count == 0)
-            {
-                roots.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
+            return ServerCertificateTrust.TrustOnly(path);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new LoadSetupException($"--ca {path}: not a readable PEM or DER certificate ({ex.Message})", ex);
         }
-
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        policy.CustomTrustStore.AddRange(roots);
-        return policy;
     }
 
-    private string Explain(SslPolicyErrors errors, X509Certificate? certificate, X509Chain? chain)
-    {
-        var reasons = new List<string>();
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateNotAvailable)} (the server sent no certificate)");
-        }
-
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
-        {
-            var status = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError)
-                .Select(s => $"{s.Status}: {s.StatusInformation.Trim()}")
-                .Distinct() ?? [];
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateChainErrors)} ({string.Join("; ", status)})");
-        }
-
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateNameMismatch)} (asked for {TargetHost})");
-        }
-
-        if (certificate is not null)
-        {
-            using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            var fingerprint = string.Join(':', presented.GetCertHashString(HashAlgorithmName.SHA256).Chunk(2).Select(pair => new string(pair)));
-            reasons.Add($"certificate {presented.Subject}, SHA-256 {fingerprint}");
-        }
-
-        return string.Join(", ", reasons);
-    }
+    private string Explain(SslPolicyErrors errors, X509Certificate? certificate, X509Chain? chain) =>
+        ServerCertificateTrust.Explain(errors, certificate, chain, TargetHost);
 }

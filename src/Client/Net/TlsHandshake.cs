@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EchoServers.Client.Cli;
 using EchoServers.Protocol.Text;
+using EchoServers.Protocol.Tls;
 
 namespace EchoServers.Client.Net;
 
@@ -35,7 +36,7 @@ internal static class TlsHandshake
                     return true;
                 }
 
-                rejected = (errors, Explain(errors, certificate, chain, targetHost));
+                rejected = (errors, ServerCertificateTrust.Explain(errors, certificate, chain, targetHost));
                 return false;
             },
         };
@@ -95,61 +96,17 @@ internal static class TlsHandshake
         }
     }
 
-    /// <summary>A chain policy that trusts exactly the certificates in <paramref name="path"/> (PEM, one or more, or a DER file).</summary>
+    /// <summary>A chain policy that trusts exactly the certificates in <paramref name="path"/>.</summary>
     private static X509ChainPolicy TrustOnly(string path)
     {
-        var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPemFile(path);
-            if (roots.Count == 0)
-            {
-                roots.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
+            return ServerCertificateTrust.TrustOnly(path);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            throw new ClientFailure($"--ca {path}: not a PEM or DER certificate ({ex.Message})", ex);
+            throw new ClientFailure($"--ca {path}: not a readable PEM or DER certificate ({ex.Message})", ex);
         }
-
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-        };
-        policy.CustomTrustStore.AddRange(roots);
-        return policy;
-    }
-
-    private static string Explain(SslPolicyErrors errors, X509Certificate? certificate, X509Chain? chain, string targetHost)
-    {
-        var reasons = new List<string>();
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateNotAvailable)} (the server sent no certificate)");
-        }
-
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
-        {
-            var status = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError)
-                .Select(s => $"{s.Status}: {s.StatusInformation.Trim()}")
-                .Distinct() ?? [];
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateChainErrors)} ({string.Join("; ", status)})");
-        }
-
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
-        {
-            reasons.Add($"{nameof(SslPolicyErrors.RemoteCertificateNameMismatch)} (asked for {targetHost})");
-        }
-
-        if (certificate is not null)
-        {
-            using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            var fingerprint = string.Join(':', presented.GetCertHashString(HashAlgorithmName.SHA256).Chunk(2).Select(pair => new string(pair)));
-            reasons.Add($"certificate {presented.Subject}, SHA-256 {fingerprint}");
-        }
-
-        return string.Join(", ", reasons);
     }
 
     private static string Remedy(ClientOptions options) => options.CaFile is null
