@@ -12,6 +12,7 @@ namespace EchoServers.Tests.Load.Tls;
 /// timeout. Every reply is checked byte for byte against the payload its message carried (the engine's own
 /// verification, shown to bite by a server that answers wrongly); the handshakes are counted on both sides.
 /// </summary>
+[Collection(nameof(TlsLoadCollection))]
 public sealed class TlsEngineTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(30);

@@ -7,6 +7,7 @@ using EchoServers.Tests.Infrastructure;
 namespace EchoServers.Tests.Load.Tls;
 
 /// <summary>What a TLS run adds to the text, JSON and HTML reports, and what a plain run says instead.</summary>
+[Collection(nameof(TlsLoadCollection))]
 public sealed class TlsReportTests
 {
     [Fact]
