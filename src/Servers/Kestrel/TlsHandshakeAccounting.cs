@@ -26,7 +26,9 @@ internal static class TlsHandshakeAccounting
         {
             if (!connection.Items.ContainsKey(Completed) && !state.Stopping)
             {
-                var timedOut = Stopwatch.GetElapsedTime(started) >= tls.HandshakeTimeout;
+                // Kestrel's deadline timer can fire a moment before this stopwatch reaches it (timer granularity):
+                // a handshake that failed within the last 5 % of the deadline is taken as timed out.
+                var timedOut = Stopwatch.GetElapsedTime(started) >= tls.HandshakeTimeout * 0.95;
                 tls.Failed(connection.RemoteEndPoint, timedOut ? tls.Reason(null, timedOut: true) : "handshake failed (Kestrel's TLS middleware logs why at Debug)");
             }
         }
