@@ -138,6 +138,12 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             return baseRun with { Error = $"every load process failed: {string.Join("; ", failures)}" };
         }
 
+        return Measured(baseRun, result, start, end, seconds, syscalls: null, pinned);
+    }
+
+    /// <summary>A run's figures: the engine's result, and the server's CPU, memory and system calls over the measured window.</summary>
+    private static BenchRun Measured(BenchRun baseRun, Reports.LoadResult result, ProcessSample? start, ProcessSample? end, double seconds, long? syscalls, bool pinned)
+    {
         double? cpuUs = null, cpuPercent = null;
         if (start is { } a && end is { } b)
         {
@@ -151,6 +157,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             MessagesPerSecond = result.MessagesPerSecond,
             ServerCpuUsPerMessage = cpuUs,
             ServerCpuPercent = cpuPercent,
+            ServerSyscallsPerMessage = syscalls is { } calls && result.Messages > 0 ? Math.Round(calls / (double)result.Messages, 3) : null,
             ServerRssBytes = end?.RssBytes,
             ServerThreads = end?.Threads,
             GeneratorCpuPercent = Math.Round(result.Generator.CpuPercentOfCores * (pinned ? result.Generator.Cores : 1), 1),
@@ -180,26 +187,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             // System calls are counted in the first pass only: perf's counter adds a little to each call.
             var probe = new ServerProbeSink(slot.Process.ProcessId, countSyscalls: step.Pass == 1);
             var result = await LoadRunner.RunAsync(step.Cell.ToLoadOptions(endPoint, settings), probe, cancellationToken);
-            double? cpuUs = null, cpuPercent = null;
-            if (probe is { AtStart: { } start, AtEnd: { } end })
-            {
-                var cpuSeconds = (end.CpuTime - start.CpuTime).TotalSeconds;
-                cpuUs = result.Messages > 0 ? Math.Round(cpuSeconds * 1e6 / result.Messages, 3) : null;
-                cpuPercent = probe.Seconds > 0 ? Math.Round(cpuSeconds * 100 / probe.Seconds, 1) : null;
-            }
-
-            return baseRun with
-            {
-                MessagesPerSecond = result.MessagesPerSecond,
-                ServerCpuUsPerMessage = cpuUs,
-                ServerCpuPercent = cpuPercent,
-                ServerSyscallsPerMessage = probe.Syscalls is { } calls && result.Messages > 0 ? Math.Round(calls / (double)result.Messages, 3) : null,
-                ServerRssBytes = probe.AtEnd?.RssBytes,
-                ServerThreads = probe.AtEnd?.Threads,
-                GeneratorCpuPercent = Math.Round(result.Generator.CpuPercentOfCores * (pinned ? result.Generator.Cores : 1), 1),
-                Result = result,
-                Latency = result.LatencyHistogram,
-            };
+            return Measured(baseRun, result, probe.AtStart, probe.AtEnd, probe.Seconds, probe.Syscalls, pinned);
         }
         catch (LoadSetupException ex)
         {
