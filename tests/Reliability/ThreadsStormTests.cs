@@ -14,6 +14,7 @@ namespace EchoServers.Tests.Reliability;
 /// 1.06–1.52 s).
 /// </summary>
 [Trait("Category", "Reliability")]
+[Collection(nameof(StormCollection))]
 public sealed class ThreadsStormTests
 {
     private const int Connections = 400;
