@@ -3,8 +3,9 @@ namespace EchoServers.Servers.Threads;
 /// <summary>
 /// The threads model's spare connection threads: started ahead of demand, each waiting in accept. Counts them, starts
 /// new ones, and runs the replenisher, a thread of its own that tops the spares up to the minimum whenever one is
-/// taken. A storm drains them faster than one thread can create threads (each costs ~330 µs of CPU in .NET), so the
-/// connections that took one also start spares, after their first reply (<see cref="Taken"/>).
+/// taken. It is the only creator during a storm: CoreCLR creates threads under one process-wide lock, so more creators
+/// only queue on it (and the connections whose threads queue stall). When a storm takes every spare the
+/// <see cref="Brake"/> holds service back until the replenisher has caught up.
 /// </summary>
 internal sealed class SpareThreads
 {
@@ -20,10 +21,6 @@ internal sealed class SpareThreads
     // Threads waiting in accept, or started to.
     private int _count;
 
-    // Spares wanted: the minimum, doubled each time a storm empties them (up to the maximum), halved back as
-    // connection threads end.
-    private int _target;
-
     /// <param name="body">What a spare thread runs (it must call <see cref="Taken"/> and <see cref="TryRejoin"/>).</param>
     /// <param name="min">Spares kept waiting; the replenisher tops up to it.</param>
     /// <param name="max">The most spares at once (more could never be served under --max-connections).</param>
@@ -33,11 +30,13 @@ internal sealed class SpareThreads
         _body = body;
         _min = min;
         _max = Math.Max(min, max);
-        _target = min;
         StackSize = stackSize;
     }
 
     public int StackSize { get; }
+
+    /// <summary>On while a storm has taken every spare; connection threads call its <see cref="AdmissionBrake.Yield"/> after each reply.</summary>
+    public AdmissionBrake Brake { get; } = new();
 
     /// <summary>Starts the minimum of spares and the replenisher. Throws when the threads cannot be created.</summary>
     public void Start()
@@ -54,30 +53,25 @@ internal sealed class SpareThreads
     public void Stop()
     {
         _stopped = true;
+        Brake.Release();
         Wake();
     }
 
-    /// <summary>
-    /// A spare took a connection: it is no longer counted, and the replenisher is woken. Returns how many spares the
-    /// connection should start after its first reply: none while at least the minimum wait, one below it, two below
-    /// half of it (a storm is on: the threads creating spares then double every round).
-    /// </summary>
-    public int Taken()
+    /// <summary>A spare took a connection: it is no longer counted; the replenisher is woken, and the brake put on if it was the last.</summary>
+    public void Taken()
     {
         var left = Interlocked.Decrement(ref _count);
-        if (left == 0)
-        {
-            var target = Volatile.Read(ref _target);
-            Interlocked.CompareExchange(ref _target, Math.Min(2 * target, _max), target);
-        }
-
         if (left >= _min)
         {
-            return 0;
+            return;
+        }
+
+        if (left <= 0 && !_stopped)
+        {
+            Brake.Apply(); // before the wake-up: the replenisher's next round releases it
         }
 
         Wake();
-        return left < _min / 2 ? 2 : 1;
     }
 
     /// <summary>A thread whose connection ended waits in accept again if spares are short; false: it should end.</summary>
@@ -89,27 +83,7 @@ internal sealed class SpareThreads
         }
 
         Interlocked.Decrement(ref _count);
-        var target = Volatile.Read(ref _target);
-        Interlocked.CompareExchange(ref _target, Math.Max(target / 2, _min), target);
         return false;
-    }
-
-    /// <summary>
-    /// Called by every connection thread after each reply: while spares are short of the target, start one. A storm
-    /// is then admitted by as many thread creations at once as there are connections being served, each getting
-    /// its fair share of the CPU, instead of by one creator among them all.
-    /// </summary>
-    public void Help()
-    {
-        if (Volatile.Read(ref _count) >= Volatile.Read(ref _target) || _stopped)
-        {
-            return;
-        }
-
-        if (Interlocked.Increment(ref _count) > Volatile.Read(ref _target) || !TryStartThread(_body, StackSize))
-        {
-            Interlocked.Decrement(ref _count);
-        }
     }
 
     /// <summary>A spare leaves for good (the listener closed).</summary>
@@ -173,6 +147,9 @@ internal sealed class SpareThreads
             while (!_stopped && Volatile.Read(ref _count) < _min && Add(1) == 1)
             {
             }
+
+            // Spares are back, or none can be made (at the maximum, out of threads): never hold service back for them.
+            Brake.Release();
         }
     }
 }

@@ -86,30 +86,21 @@ internal sealed class ThreadsEchoServer : BlockingServer
             }
 
             taken = null;
-
-            // The spares this connection owes are started after its first reply, off that reply's path.
-            var owed = spares.Taken();
+            spares.Taken();
             var first = true;
             Serve(socket, () =>
             {
-                if (!first)
+                if (first)
                 {
-                    spares.Help();
-                    return;
+                    first = false;
+                    if (slice)
+                    {
+                        ThreadSlice.TrySet(normalSlice);
+                    }
                 }
 
-                first = false;
-                if (slice)
-                {
-                    ThreadSlice.TrySet(normalSlice);
-                }
-
-                owed -= spares.Add(owed);
+                spares.Brake.Yield();
             });
-            if (owed > 0)
-            {
-                spares.Add(owed); // closed before its first reply
-            }
 
             if (!spares.TryRejoin())
             {
