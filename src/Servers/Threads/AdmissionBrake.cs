@@ -22,8 +22,8 @@ namespace EchoServers.Servers.Threads;
 /// </remarks>
 internal sealed unsafe class AdmissionBrake
 {
-    /// <summary>The longest a connection thread sleeps per reply, so a brake left on (threads that cannot be created) only slows service.</summary>
-    public static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(200);
+    /// <summary>The default of <see cref="MaxPause"/>.</summary>
+    public static readonly TimeSpan DefaultMaxPause = TimeSpan.FromMilliseconds(200);
 
     private const int On = 0;
     private const int Off = 1;
@@ -32,11 +32,15 @@ internal sealed unsafe class AdmissionBrake
     private readonly int[] _state = GC.AllocateArray<int>(1, pinned: true);
     private readonly int* _word;
 
-    public AdmissionBrake()
+    public AdmissionBrake(TimeSpan? maxPause = null)
     {
+        MaxPause = maxPause ?? DefaultMaxPause;
         _state[0] = Off;
         _word = (int*)Marshal.UnsafeAddrOfPinnedArrayElement(_state, 0);
     }
+
+    /// <summary>The longest a connection thread sleeps per reply, so a brake left on (threads that cannot be created) only slows service.</summary>
+    public TimeSpan MaxPause { get; }
 
     public bool IsOn => Volatile.Read(ref _state[0]) == On;
 

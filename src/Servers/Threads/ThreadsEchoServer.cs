@@ -15,11 +15,11 @@ namespace EchoServers.Servers.Threads;
 /// waits in <c>accept</c> itself (Apache's spare threads, the leader/followers pattern): the kernel wakes one waiter
 /// per arriving connection, that thread serves what it accepted, and a connect storm is admitted by K threads in
 /// parallel instead of one. No thread is created on the accept path: <see cref="SpareThreads"/> refills them from a
-/// replenisher thread and, during a storm, from the connection threads themselves after their replies, so creation
-/// is spread over many threads rather than queued behind one. A thread whose connection ended waits in accept again
-/// while fewer than K do, and ends otherwise. With <c>--spare-threads 0</c> one accept thread starts a thread per
-/// accepted connection: under a storm that one thread gets 1/N of a core shared with N busy connection threads and
-/// admits a few dozen connections a second. Neither meets the connect-storm target on a quiet machine
+/// replenisher thread. When a storm takes every spare, its <see cref="AdmissionBrake"/> makes the connection threads
+/// sleep after each reply until the replenisher has caught up, so admission gets the core instead of 1/N of it. A
+/// thread whose connection ended waits in accept again while fewer than K do, and ends otherwise. With
+/// <c>--spare-threads 0</c> one accept thread starts a thread per accepted connection: under a storm that one thread
+/// gets 1/N of a core shared with N busy connection threads and admits a few dozen connections a second
 /// (docs/servers.md, "Thread per client: connect storms").
 /// </remarks>
 internal sealed class ThreadsEchoServer : BlockingServer
