@@ -66,9 +66,13 @@ internal sealed class SpareThreads
             return;
         }
 
-        if (left <= 0 && !_stopped)
+        if (left <= 0)
         {
             Brake.Apply(); // before the wake-up: the replenisher's next round releases it
+            if (_stopped)
+            {
+                Brake.Release(); // the replenisher has ended: nothing else would
+            }
         }
 
         Wake();
