@@ -76,7 +76,6 @@ public sealed partial class ConnectionEventLog : IDisposable
     /// <summary>A peer broke the protocol: counted; Warning with its address, at most one per interval; the rest are summed up.</summary>
     public void ProtocolError(EndPoint? peer, ProtocolError error)
     {
-        _metrics?.ProtocolError();
         if (Interlocked.Exchange(ref _protocolErrorLogged, 1) == 0 && _logger.IsEnabled(LogLevel.Warning))
         {
             LogProtocolError(_logger, peer, error.Describe());
@@ -85,6 +84,9 @@ public sealed partial class ConnectionEventLog : IDisposable
         {
             Interlocked.Increment(ref _suppressedProtocolErrors);
         }
+
+        // Counted after the line is written: whoever sees the count (a test, the stats line) finds the line too.
+        _metrics?.ProtocolError();
     }
 
     /// <summary>
