@@ -39,23 +39,27 @@ internal static class TlsRunner
             + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty)
             + (together ? string.Empty : ", each sending once it is up"));
         RunContext run;
-        var phaseCpu = TimeSpan.Zero;
-        var firstOpened = 0;
+        (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase = null;
         try
         {
             if (together)
             {
                 owner.ConnectPhaseStartTs = Stopwatch.GetTimestamp();
+                var cpuAtStart = ProcessCpu();
                 Start(slots, tasks);
 
-                // The CPU per handshake leaves out the first, which opened alone and paid the one-time costs.
+                // The CPU per handshake leaves out the first, which opened alone and paid the one-time costs, unless
+                // the others were all open too by the time this saw the first (a busy machine): then it is every one.
                 try
                 {
                     await owner.FirstSettled.WaitAsync(cancellationToken);
                     var cpuBefore = ProcessCpu();
-                    firstOpened = owner.Established;
+                    var firstOpened = owner.Established;
                     await WaitForOpensAsync(owner, count, progress, cancellationToken);
-                    phaseCpu = ProcessCpu() - cpuBefore;
+                    var cpuAfter = ProcessCpu();
+                    phase = owner.Established > firstOpened
+                        ? (cpuAfter - cpuBefore, owner.Established - firstOpened, false)
+                        : owner.Established > 0 ? (cpuAfter - cpuAtStart, owner.Established, true) : null;
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -115,7 +119,7 @@ internal static class TlsRunner
             progress.OnFinished();
             owner.Abort();
             await scanner;
-            return Result(options, run, owner, slots, shards, sampler, warnings, together && owner.Established > firstOpened ? (phaseCpu, owner.Established - firstOpened) : null, cancellationToken.IsCancellationRequested);
+            return Result(options, run, owner, slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -191,7 +195,7 @@ internal static class TlsRunner
 
     private static LoadResult Result(
         LoadOptions options, RunContext run, TlsRun owner, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler, List<string> warnings,
-        (TimeSpan Cpu, int Handshakes)? phase, bool cancelled)
+        (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase, bool cancelled)
     {
         var connects = new ConnectPhase(owner.Established, owner.Failed, owner.NotAttempted, owner.FailedBy, Histograms.Create(), owner.FirstError);
         var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
@@ -210,7 +214,9 @@ internal static class TlsRunner
         else if (phase is { } connectPhase)
         {
             cpuPerHandshake = Math.Round(connectPhase.Cpu.TotalMicroseconds / connectPhase.Handshakes, 1);
-            basis = "connect phase: TCP connect and handshake only, the first connection left out";
+            basis = connectPhase.FirstIncluded
+                ? "connect phase: TCP connect and handshake only, every connection (all opened before the first was seen)"
+                : "connect phase: TCP connect and handshake only, the first connection left out";
         }
         else if (measured > 0)
         {
