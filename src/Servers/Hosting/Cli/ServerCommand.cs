@@ -18,7 +18,7 @@ internal sealed class ServerCommand
         Examples:
           echo-server                                   async model on 127.0.0.1:1688, raw echo
           echo-server --model pool --framing line --transform upper
-                                                        the reference notes' server: 5 workers, uppercase lines
+                                                        the classic lesson's server: 5 workers, uppercase lines
           echo-server --model threads --port 0          any free port (read it from the 'listening on' line)
           echo-server --model kestrel --framing length --max-frame 1MiB --idle-timeout 30s
           echo-server --model async --work cpu:50us --stats-interval 5s
@@ -105,7 +105,7 @@ internal sealed class ServerCommand
 
     private readonly Option<int> _workers = new("--workers")
     {
-        Description = "pool: worker threads (5, as in the reference notes)",
+        Description = "pool: worker threads (5, the classic lesson's pool size)",
         DefaultValueFactory = _ => 5,
         CustomParser = OptionParsers.Int("--workers", 1, 10_000),
     };
