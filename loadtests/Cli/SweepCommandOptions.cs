@@ -23,11 +23,12 @@ internal sealed class SweepCommandOptions
     private readonly Option<string> _factor = new("--step-factor") { Description = "Geometric step between rates before the bisection", DefaultValueFactory = _ => "2" };
     private readonly Option<string> _precision = new("--precision") { Description = "Bisect until (first bad − last good) ÷ last good is at most this, e.g. 5% or 0.05", DefaultValueFactory = _ => "5%" };
     private readonly Option<string> _stepDuration = new("--step-duration") { Description = "Measured time of each step (after --warmup). 5s by default: a p99 then rests on ≥ 50 messages beyond it at 1,000 msgs/s, and a server just past its capacity has time to build a queue the objective sees; use 10s or more for p99.9 or rates under 1,000/s", DefaultValueFactory = _ => DefaultStepDuration };
-    private readonly Option<int> _maxSteps = new("--max-steps") { Description = "At most this many steps", DefaultValueFactory = _ => 40 };
+    private readonly Option<int> _confirm = new("--confirm") { Description = "Re-run a failing rate this many times before the failure counts (ends the doubling or moves the bisection); any passing try makes the rate pass, since interference on a busy machine only adds latency. 0 trusts every first try", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _maxSteps = new("--max-steps") { Description = "At most this many tries in all, confirming re-runs included", DefaultValueFactory = _ => 40 };
     private readonly Option<string?> _json = new("--json") { Description = "Write the sweep (every step, the capacity, what limited it) as JSON to this file" };
     private readonly Option<string?> _report = new("--report") { Description = "Write sweep.md and sweep.html (self-contained, latency-vs-throughput chart) into this directory" };
 
-    public IEnumerable<Option> All => [.. _run.SharedWithSweep, _objective, _startRate, _maxRate, _factor, _precision, _stepDuration, _maxSteps, _json, _report];
+    public IEnumerable<Option> All => [.. _run.SharedWithSweep, _objective, _startRate, _maxRate, _factor, _precision, _stepDuration, _confirm, _maxSteps, _json, _report];
 
     public bool TryBind(ParseResult parse, out BoundRunOptions run, out SweepSettings settings, out string? jsonPath, out string? reportDirectory, out string error)
     {
@@ -82,8 +83,15 @@ internal sealed class SweepCommandOptions
             return false;
         }
 
+        if (parse.GetValue(_confirm) is < 0 or > 10)
+        {
+            error = $"--confirm: '{parse.GetValue(_confirm)}' is not a whole number from 0 to 10";
+            return false;
+        }
+
         settings = new SweepSettings
         {
+            Confirm = parse.GetValue(_confirm),
             Objective = objective,
             StartRate = start,
             MaxRate = max,

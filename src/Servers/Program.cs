@@ -18,8 +18,8 @@ internal static class Program
         }
 
         command.Root.SetAction((result, _) => command.BindProcesses(result) > 1 && WorkerIdentity.Current is null
-            ? ProcessSupervisor.RunAsync(command.BindServerOptions(result), command.BindProcesses(result), args, command.BindLoggingOptions(result))
-            : ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result)));
+            ? ProcessSupervisor.RunAsync(command.BindServerOptions(result), command.BindProcesses(result), args, command.BindLoggingOptions(result), command.BindMetricsExport(result))
+            : ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result), command.BindMetricsExport(result)));
 
         // The runner owns SIGINT/SIGTERM (drain, then exit 0); System.CommandLine must not race it.
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -5,7 +5,7 @@ using EchoServers.Protocol.Session;
 namespace EchoServers.Servers.Hosting;
 
 /// <summary>
-/// Refuses a freshly accepted connection at once instead of leaving it hanging (the reference notes' pool lets the
+/// Refuses a freshly accepted connection at once instead of leaving it hanging (the classic lesson's thread pool lets the
 /// sixth client wait silently): a line-framed peer gets <c>ERROR: reason</c>, every peer then gets a FIN.
 /// </summary>
 public static class ConnectionRefuser

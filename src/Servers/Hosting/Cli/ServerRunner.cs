@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
+using EchoServers.Servers.Hosting.Metrics;
 using EchoServers.Servers.Hosting.Processes;
 using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace EchoServers.Servers.Hosting.Cli;
 /// </summary>
 internal static partial class ServerRunner
 {
-    public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging)
+    public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging, MetricsExportOptions? export = null)
     {
         using var loggerFactory = HostLogging.Create(logging);
         var logger = loggerFactory.CreateLogger("EchoServers.Host");
@@ -137,6 +138,16 @@ internal static partial class ServerRunner
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+            // A worker's metrics reach the export through its supervisor, which serves the group.
+            var (exported, exportError) = worker is null && export is { Enabled: true }
+                ? await MetricsExport.TryStartAsync(export, "echo-server", logger)
+                : (null, null);
+            await using var ownedExport = exported;
+            if (exportError is not null)
+            {
+                return Fail(exportError);
+            }
 
             var endPoint = server.LocalEndPoint;
             var model = Name(options.Model);
