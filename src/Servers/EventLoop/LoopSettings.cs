@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Work;
+using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,9 +15,6 @@ internal sealed class LoopSettings
 {
     /// <summary>One read takes at most this much, like the C reference's buffer.</summary>
     public const int ReadSize = 64 * 1024;
-
-    /// <summary>epoll_wait returns up to this many events per call.</summary>
-    public const int MaxEvents = 512;
 
     /// <summary>
     /// The smallest buffer a connection rents: a partial frame costs what it holds, not max-frame (2,000 clients each
@@ -50,9 +48,6 @@ internal sealed class LoopSettings
         ScanTicks = shortest > 0 ? Math.Clamp(shortest / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
         RejectLine = context.RefusalLine;
     }
-
-    /// <summary>After a protocol error the write side is shut and input discarded for this long, so the error line is not lost to a reset.</summary>
-    public static long LingerTicks { get; } = ToTicks(TimeSpan.FromSeconds(2));
 
     /// <summary>After the drain timeout, connections still owed replies get this long to take them before being reset.</summary>
     public static long AbortGraceTicks { get; } = ToTicks(TimeSpan.FromSeconds(1));
@@ -96,5 +91,5 @@ internal sealed class LoopSettings
     /// <summary>The <c>--max-connections</c> refusal line, the same bytes as every model's (built once).</summary>
     public byte[] RejectLine { get; }
 
-    public static long ToTicks(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * Stopwatch.Frequency);
+    private static long ToTicks(TimeSpan span) => LoopClock.ToTicks(span);
 }

@@ -75,7 +75,7 @@ internal static partial class ServerRunner
         FatalErrors.Raised += OnFatal;
         try
         {
-            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task);
+            return await RunServerAsync(server, options, export, logger, loggerFactory, metrics, certificate, worker, crashed.Task);
         }
         finally
         {
@@ -86,6 +86,7 @@ internal static partial class ServerRunner
     private static async Task<int> RunServerAsync(
         IEchoServer server,
         ServerOptions options,
+        MetricsExportOptions? export,
         ILogger logger,
         ILoggerFactory loggerFactory,
         EchoMetrics metrics,

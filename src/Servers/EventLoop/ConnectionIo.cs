@@ -1,17 +1,101 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;
 
-/// <summary>The hot path: one recv, replies built in place, one send; and what happens when the send is partial.</summary>
-internal sealed unsafe partial class EventLoopThread
+/// <summary>
+/// The hot path of one loop: a readiness event, one recv, replies built in place, one send; and what happens when the
+/// send is partial (the rest waits for EPOLLOUT, reading stops), a frame is split across reads (the connection keeps
+/// it in a buffer that grows with it), or a reply is held back (simulated io work, on the loop's timer queue).
+/// </summary>
+internal sealed unsafe class ConnectionIo
 {
+    private readonly LoopSettings _settings;
+    private readonly InPlaceEchoer _echoer;
+    private readonly LoopConnections _connections;
+    private readonly byte* _scratch;
+    private readonly PriorityQueue<ulong, long> _deferred = new();
+
+    public ConnectionIo(LoopSettings settings, LoopConnections connections, byte* scratch)
+    {
+        _settings = settings;
+        _echoer = settings.Echoer;
+        _connections = connections;
+        _scratch = scratch;
+    }
+
+    /// <summary>When the next deferred reply is due, or <see cref="long.MaxValue"/>.</summary>
+    public long NextDeferred => _deferred.TryPeek(out _, out var due) ? due : long.MaxValue;
+
+    /// <summary>Sends the deferred replies that are due.</summary>
+    public void RunDeferred(long now)
+    {
+        while (_deferred.TryPeek(out var token, out var due) && due <= now)
+        {
+            _deferred.Dequeue();
+            if (_connections.Get(token) is { Deferred: true } c)
+            {
+                c.Deferred = false;
+                OnWritable(c);
+            }
+        }
+    }
+
+    public void OnConnectionEvent(ulong token, uint events)
+    {
+        // Null for an event queued for a connection closed earlier in this batch (its slot may even hold a new one).
+        if (_connections.Get(token) is not { } c)
+        {
+            return;
+        }
+
+        try
+        {
+            OnConnectionEvent(c, events);
+        }
+        catch (Exception ex)
+        {
+            // A bug must cost one connection, not the loop and everyone on it.
+            _settings.Events.Report(ConnectionEvent.Failed, c.IsOpen ? LoopDiagnostics.PeerOf(c.Fd) : null, ex);
+            if (c.IsOpen)
+            {
+                _connections.Abort(c);
+            }
+        }
+    }
+
+    private void OnConnectionEvent(Connection c, uint events)
+    {
+        const uint ErrorOrHangUp = LinuxConstants.EpollErr | LinuxConstants.EpollHup;
+        if (c.Lingering)
+        {
+            _connections.DiscardInput(c);
+        }
+        else if (c.Deferred)
+        {
+            // Not registered for anything, but epoll always reports errors; the reply can no longer be delivered.
+            if ((events & ErrorOrHangUp) != 0)
+            {
+                _connections.Abort(c);
+            }
+        }
+        else if (c.HasPendingOutput)
+        {
+            if ((events & (LinuxConstants.EpollOut | ErrorOrHangUp)) != 0)
+            {
+                OnWritable(c);
+            }
+        }
+        else if ((events & (LinuxConstants.EpollIn | ErrorOrHangUp)) != 0)
+        {
+            OnReadable(c);
+        }
+    }
+
     private void OnReadable(Connection c)
     {
         var owned = c.Buffer;
@@ -51,7 +135,7 @@ internal sealed unsafe partial class EventLoopThread
             return;
         }
 
-        c.LastActivity = _now;
+        c.LastActivity = _connections.Now;
         var total = start + (int)n;
         var count = _echoer.Process(buffer, total, start, out var written, out var consumed, out var failure, out var declared);
         if (count > 0)
@@ -74,7 +158,7 @@ internal sealed unsafe partial class EventLoopThread
         WriteBack(c, buffer, written, consumed, total);
 
         // The frame clock starts with the read that leaves a frame incomplete and stops once none is left over.
-        c.FrameStartedAt = !c.HasPartialInput ? 0 : c.FrameStartedAt == 0 ? _now : c.FrameStartedAt;
+        c.FrameStartedAt = !c.HasPartialInput ? 0 : c.FrameStartedAt == 0 ? _connections.Now : c.FrameStartedAt;
     }
 
     /// <summary>recv returned 0 (FIN) or failed with <paramref name="errno"/>.</summary>
@@ -84,11 +168,11 @@ internal sealed unsafe partial class EventLoopThread
         {
             // Half-close: we only read when nothing is pending, so every reply has been sent. An unfinished frame is dropped.
             c.PeerClosed = true;
-            FinishClose(c);
+            _connections.FinishClose(c);
         }
         else if (errno is not (Errno.EAGAIN or Errno.EINTR))
         {
-            PeerGone(c, "read failed", errno);
+            _connections.PeerGone(c, "read failed", errno);
         }
     }
 
@@ -113,7 +197,7 @@ internal sealed unsafe partial class EventLoopThread
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno != Errno.EAGAIN)
                 {
-                    PeerGone(c, "write failed", errno);
+                    _connections.PeerGone(c, "write failed", errno);
                     return;
                 }
             }
@@ -151,7 +235,7 @@ internal sealed unsafe partial class EventLoopThread
         if (c.HasPendingOutput)
         {
             // Backpressure: stop reading this peer until it takes what it is owed.
-            SetInterest(c, LinuxConstants.EpollOut);
+            _connections.SetInterest(c, LinuxConstants.EpollOut);
         }
         else
         {
@@ -163,7 +247,7 @@ internal sealed unsafe partial class EventLoopThread
     private void Keep(Connection c, Span<byte> buffer, int sent, int written, int consumed, int total)
     {
         var outLength = written - sent;
-        var own = RentBuffer(outLength + (total - consumed));
+        var own = _connections.RentBuffer(outLength + (total - consumed));
         buffer[sent..written].CopyTo(own);
         buffer[consumed..total].CopyTo(own.AsSpan(outLength));
         c.Buffer = own;
@@ -192,7 +276,7 @@ internal sealed unsafe partial class EventLoopThread
         return grown;
     }
 
-    private void OnWritable(Connection c)
+    public void OnWritable(Connection c)
     {
         if (!TryFlush(c))
         {
@@ -201,7 +285,7 @@ internal sealed unsafe partial class EventLoopThread
 
         if (c.HasPendingOutput)
         {
-            SetInterest(c, LinuxConstants.EpollOut);
+            _connections.SetInterest(c, LinuxConstants.EpollOut);
         }
         else
         {
@@ -231,7 +315,7 @@ internal sealed unsafe partial class EventLoopThread
                 return true;
             }
 
-            PeerGone(c, "write failed", errno);
+            _connections.PeerGone(c, "write failed", errno);
             return false;
         }
 
@@ -249,20 +333,20 @@ internal sealed unsafe partial class EventLoopThread
     {
         if (!c.HasPartialInput)
         {
-            ReleaseBuffer(c);
+            _connections.ReleaseBuffer(c);
         }
 
-        if (c.PeerClosed || (c.CloseAfterFlush && _drainExpired))
+        if (c.PeerClosed || (c.CloseAfterFlush && _connections.DrainExpired))
         {
-            FinishClose(c);
+            _connections.FinishClose(c);
         }
         else if (c.CloseAfterFlush)
         {
-            StartLinger(c);
+            _connections.StartLinger(c);
         }
         else
         {
-            SetInterest(c, LinuxConstants.EpollIn);
+            _connections.SetInterest(c, LinuxConstants.EpollIn);
         }
     }
 
@@ -271,7 +355,7 @@ internal sealed unsafe partial class EventLoopThread
     {
         c.CloseAfterFlush = true;
         var error = ProtocolError.FromStatus(failure, _echoer.Framing, _echoer.MaxFrame, declared);
-        _settings.Events.ProtocolError(PeerOf(c.Fd), error);
+        _settings.Events.ProtocolError(LoopDiagnostics.PeerOf(c.Fd), error);
 
         if (_echoer.Framing != FramingKind.Line)
         {
@@ -301,106 +385,8 @@ internal sealed unsafe partial class EventLoopThread
 
         // Like the async model awaiting each frame's work in turn: a batch of N frames waits N times the work.
         c.Deferred = true;
-        c.DeferredUntil = _now + (count * _settings.IoWorkTicks);
-        SetInterest(c, 0);
+        c.DeferredUntil = _connections.Now + (count * _settings.IoWorkTicks);
+        _connections.SetInterest(c, 0);
         _deferred.Enqueue(c.Token, c.DeferredUntil);
-    }
-
-    /// <summary>After a protocol error: our side is shut; read and drop input until the peer closes, so our close sends FIN, not RST.</summary>
-    private void StartLinger(Connection c)
-    {
-        LibC.Shutdown(c.Fd, LinuxConstants.ShutWr);
-        c.Lingering = true;
-        c.LingerDeadline = _now + LoopSettings.LingerTicks;
-        _lingering++;
-        SetInterest(c, LinuxConstants.EpollIn);
-    }
-
-    private void DiscardInput(Connection c)
-    {
-        var r = LibC.Recv(c.Fd, _scratch, LoopSettings.ReadSize, 0);
-        if (r == 0 || (r < 0 && Marshal.GetLastPInvokeError() is not (Errno.EAGAIN or Errno.EINTR)))
-        {
-            Close(c);
-        }
-    }
-
-    /// <summary>recv or send failed: a reset (what peers do, not the server's error) or, for any other errno, a failure; counted and logged like every model.</summary>
-    private void PeerGone(Connection c, string what, int errno)
-    {
-        if (IsReset(errno))
-        {
-            if (_settings.Logger.IsEnabled(LogLevel.Debug))
-            {
-                _settings.Events.Report(ConnectionEvent.Reset, PeerOf(c.Fd), $"{what}: {ErrnoText(errno)}");
-            }
-            else
-            {
-                _settings.Events.Report(ConnectionEvent.Reset);
-            }
-        }
-        else
-        {
-            _settings.Events.Report(ConnectionEvent.Failed, PeerOf(c.Fd), new IOException($"{what}: {ErrnoText(errno)}"));
-        }
-
-        Close(c);
-    }
-
-    /// <summary>
-    /// The errnos behind <see cref="SocketErrors.IsConnectionReset"/> (ECONNRESET, ECONNABORTED, EPIPE/ESHUTDOWN,
-    /// ENETRESET, ENOTCONN, EHOSTUNREACH, ENETUNREACH), so a reset is counted as in the socket models.
-    /// </summary>
-    private static bool IsReset(int errno) => errno is
-        Errno.ECONNRESET or Errno.ECONNABORTED or Errno.EPIPE or 108 or 102 or 107 or 113 or 101;
-
-    /// <summary>The peer of a raw socket as an endpoint, for the event log (rare paths only: it allocates).</summary>
-    private static IPEndPoint? PeerOf(int fd) => IPEndPoint.TryParse(PeerAddress.Of(fd), out var peer) ? peer : null;
-
-    /// <summary>Everything owed was sent: FIN, then close.</summary>
-    private void FinishClose(Connection c)
-    {
-        LibC.Shutdown(c.Fd, LinuxConstants.ShutWr);
-        Close(c);
-    }
-
-    /// <summary>Reset: SO_LINGER 0 makes close send RST and drop whatever is unsent.</summary>
-    private void Abort(Connection c)
-    {
-        var linger = stackalloc int[2] { 1, 0 };
-        LibC.SetSockOpt(c.Fd, LinuxConstants.SolSocket, LinuxConstants.SoLinger, linger, sizeof(int) * 2);
-        Close(c);
-    }
-
-    private void Close(Connection c)
-    {
-        if (c.Lingering)
-        {
-            _lingering--;
-            c.Lingering = false;
-        }
-
-        c.Deferred = false;
-        CountBackpressure(c.Interest, 0);
-        ReleaseBuffer(c);
-
-        // close() also removes the descriptor from the epoll set (we never dup it).
-        LibC.Close(c.Fd);
-        c.Reset();
-        FreeSlot(c.Slot);
-        _open--;
-        _settings.Limit.Release();
-        _settings.Metrics.ConnectionClosed();
-    }
-
-    private void ReleaseBuffer(Connection c)
-    {
-        if (c.Buffer is { } buffer)
-        {
-            Volatile.Write(ref _buffered, _buffered - 1);
-            c.Buffer = null;
-            c.OutStart = c.OutEnd = c.InStart = c.InEnd = 0;
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }
