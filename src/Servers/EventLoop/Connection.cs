@@ -51,6 +51,9 @@ internal sealed class Connection
 
     public long DeferredUntil { get; set; }
 
+    /// <summary>Since when replies have waited with the peer taking none of them (<c>--send-timeout</c>); 0 = nothing waits.</summary>
+    public long SendBlockedSince { get; set; }
+
     public bool IsOpen => Fd >= 0;
 
     public bool HasPendingOutput => OutEnd > OutStart;
@@ -64,6 +67,7 @@ internal sealed class Connection
         Interest = 0;
         LastActivity = now;
         FrameStartedAt = 0;
+        SendBlockedSince = 0;
         OutStart = OutEnd = InStart = InEnd = 0;
         PeerClosed = CloseAfterFlush = Lingering = Deferred = false;
     }

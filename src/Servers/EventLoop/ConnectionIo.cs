@@ -17,14 +17,16 @@ internal sealed unsafe class ConnectionIo
     private readonly LoopSettings _settings;
     private readonly InPlaceEchoer _echoer;
     private readonly LoopConnections _connections;
+    private readonly ConnectionWriter _writer;
     private readonly byte* _scratch;
     private readonly PriorityQueue<ulong, long> _deferred = new();
 
-    public ConnectionIo(LoopSettings settings, LoopConnections connections, byte* scratch)
+    public ConnectionIo(LoopSettings settings, LoopConnections connections, ConnectionWriter writer, byte* scratch)
     {
         _settings = settings;
         _echoer = settings.Echoer;
         _connections = connections;
+        _writer = writer;
         _scratch = scratch;
     }
 
@@ -40,7 +42,7 @@ internal sealed unsafe class ConnectionIo
             if (_connections.Get(token) is { Deferred: true } c)
             {
                 c.Deferred = false;
-                OnWritable(c);
+                _writer.OnWritable(c);
             }
         }
     }
@@ -87,7 +89,7 @@ internal sealed unsafe class ConnectionIo
         {
             if ((events & (LinuxConstants.EpollOut | ErrorOrHangUp)) != 0)
             {
-                OnWritable(c);
+                _writer.OnWritable(c);
             }
         }
         else if ((events & (LinuxConstants.EpollIn | ErrorOrHangUp)) != 0)
@@ -155,7 +157,7 @@ internal sealed unsafe class ConnectionIo
             return;
         }
 
-        WriteBack(c, buffer, written, consumed, total);
+        _writer.WriteBack(c, buffer, written, consumed, total);
 
         // The frame clock starts with the read that leaves a frame incomplete and stops once none is left over.
         c.FrameStartedAt = !c.HasPartialInput ? 0 : c.FrameStartedAt == 0 ? _connections.Now : c.FrameStartedAt;
@@ -176,87 +178,6 @@ internal sealed unsafe class ConnectionIo
         }
     }
 
-    /// <summary>Sends <c>buffer[..written]</c>; keeps what the socket did not take and the partial frame at <c>[consumed, total)</c>.</summary>
-    private void WriteBack(Connection c, Span<byte> buffer, int written, int consumed, int total)
-    {
-        var sent = 0;
-        if (written > 0)
-        {
-            nint r;
-            fixed (byte* p = buffer)
-            {
-                do
-                {
-                    r = LibC.Send(c.Fd, p, (nuint)written, LinuxConstants.MsgNoSignal);
-                }
-                while (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
-            }
-
-            if (r < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EAGAIN)
-                {
-                    _connections.PeerGone(c, "write failed", errno);
-                    return;
-                }
-            }
-            else
-            {
-                sent = (int)r;
-            }
-        }
-
-        var partial = total - consumed;
-        if (c.Buffer is null)
-        {
-            if (sent == written && partial == 0)
-            {
-                AfterDrain(c);
-                return;
-            }
-
-            Keep(c, buffer, sent, written, consumed, total);
-        }
-        else if (sent == written)
-        {
-            c.OutStart = c.OutEnd = 0;
-            c.InStart = consumed;
-            c.InEnd = total;
-        }
-        else
-        {
-            c.OutStart = sent;
-            c.OutEnd = written;
-            c.InStart = consumed;
-            c.InEnd = total;
-        }
-
-        if (c.HasPendingOutput)
-        {
-            // Backpressure: stop reading this peer until it takes what it is owed.
-            _connections.SetInterest(c, LinuxConstants.EpollOut);
-        }
-        else
-        {
-            AfterDrain(c);
-        }
-    }
-
-    /// <summary>Copies unsent output and the partial frame out of the shared buffer into the connection's own.</summary>
-    private void Keep(Connection c, Span<byte> buffer, int sent, int written, int consumed, int total)
-    {
-        var outLength = written - sent;
-        var own = _connections.RentBuffer(outLength + (total - consumed));
-        buffer[sent..written].CopyTo(own);
-        buffer[consumed..total].CopyTo(own.AsSpan(outLength));
-        c.Buffer = own;
-        c.OutStart = 0;
-        c.OutEnd = outLength;
-        c.InStart = outLength;
-        c.InEnd = outLength + (total - consumed);
-    }
-
     /// <summary>
     /// Doubles the buffer of a partial frame once it is half full (up to <see cref="LoopSettings.MaxBufferSize"/>), so a
     /// frame trickling in is copied O(log n) times and a frame that never completes costs what it holds.
@@ -274,80 +195,6 @@ internal sealed unsafe class ConnectionIo
         ArrayPool<byte>.Shared.Return(owned);
         c.Buffer = grown;
         return grown;
-    }
-
-    public void OnWritable(Connection c)
-    {
-        if (!TryFlush(c))
-        {
-            return;
-        }
-
-        if (c.HasPendingOutput)
-        {
-            _connections.SetInterest(c, LinuxConstants.EpollOut);
-        }
-        else
-        {
-            AfterDrain(c);
-        }
-    }
-
-    /// <summary>Sends as much pending output as the socket takes; false when the connection was closed.</summary>
-    private bool TryFlush(Connection c)
-    {
-        if (!c.HasPendingOutput)
-        {
-            return true;
-        }
-
-        nint r;
-        fixed (byte* p = c.Buffer)
-        {
-            r = LibC.Send(c.Fd, p + c.OutStart, (nuint)(c.OutEnd - c.OutStart), LinuxConstants.MsgNoSignal);
-        }
-
-        if (r < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno is Errno.EAGAIN or Errno.EINTR)
-            {
-                return true;
-            }
-
-            _connections.PeerGone(c, "write failed", errno);
-            return false;
-        }
-
-        c.OutStart += (int)r;
-        if (c.OutStart == c.OutEnd)
-        {
-            c.OutStart = c.OutEnd = 0;
-        }
-
-        return true;
-    }
-
-    /// <summary>Nothing is pending any more: read again, or finish closing.</summary>
-    private void AfterDrain(Connection c)
-    {
-        if (!c.HasPartialInput)
-        {
-            _connections.ReleaseBuffer(c);
-        }
-
-        if (c.PeerClosed || (c.CloseAfterFlush && _connections.DrainExpired))
-        {
-            _connections.FinishClose(c);
-        }
-        else if (c.CloseAfterFlush)
-        {
-            _connections.StartLinger(c);
-        }
-        else
-        {
-            _connections.SetInterest(c, LinuxConstants.EpollIn);
-        }
     }
 
     /// <summary>Counts and logs a protocol error; in line framing writes the error line at <paramref name="tail"/>. Returns its length.</summary>
@@ -373,7 +220,7 @@ internal sealed unsafe class ConnectionIo
     {
         if (c.Buffer is null)
         {
-            Keep(c, buffer, 0, written, consumed, total);
+            _writer.Keep(c, buffer, 0, written, consumed, total);
         }
         else
         {

@@ -10,7 +10,7 @@ namespace EchoServers.Servers.EventLoop;
 /// One event loop: a dedicated thread, one epoll set, one SO_REUSEPORT listener and the connections it accepted.
 /// Level triggered, one recv and one send per readiness event, backpressure through EPOLLOUT: the shape of the C
 /// reference. This class is the thread and its dispatch; accepting (<see cref="LoopAcceptor"/>), the connections'
-/// I/O (<see cref="ConnectionIo"/>, <see cref="LoopConnections"/>) and time (<see cref="LoopTimers"/>) are each their
+/// I/O (<see cref="ConnectionIo"/>, <see cref="ConnectionWriter"/>, <see cref="LoopConnections"/>) and time (<see cref="LoopTimers"/>) are each their
 /// own. Everything runs on the loop thread except <see cref="RequestStop"/>/<see cref="RequestAbort"/>, which only
 /// set flags and wake it.
 /// </summary>
@@ -22,6 +22,7 @@ internal sealed unsafe class EventLoopThread : IDisposable
     private readonly byte* _scratch;
     private readonly LoopConnections _connections;
     private readonly ConnectionIo _io;
+    private readonly ConnectionWriter _writer;
     private readonly LoopAcceptor _acceptor;
     private readonly LoopTimers _timers;
     private readonly Thread _thread;
@@ -40,7 +41,8 @@ internal sealed unsafe class EventLoopThread : IDisposable
         _epoll = new EpollSet();
         _scratch = (byte*)NativeMemory.AlignedAlloc(LoopSettings.ReadSize, 64);
         _connections = new LoopConnections(index, settings, _epoll, _scratch);
-        _io = new ConnectionIo(settings, _connections, _scratch);
+        _writer = new ConnectionWriter(_connections);
+        _io = new ConnectionIo(settings, _connections, _writer, _scratch);
         try
         {
             _acceptor = new LoopAcceptor(listener, settings, _epoll, _connections);
@@ -53,7 +55,7 @@ internal sealed unsafe class EventLoopThread : IDisposable
             throw;
         }
 
-        _timers = new LoopTimers(index, settings, _connections, _io, _acceptor);
+        _timers = new LoopTimers(index, settings, _connections, _io, _writer, _acceptor);
         _thread = new Thread(Run) { IsBackground = true, Name = $"eventloop-{index}" };
     }
 

@@ -44,7 +44,8 @@ internal sealed class LoopSettings
         IoWorkTicks = !work.IsNone && work.Kind == WorkKind.Io ? ToTicks(work.Duration) : 0;
         IdleTicks = ToTicks(options.Protocol.IdleTimeout);
         FrameTicks = ToTicks(options.Protocol.FrameTimeout);
-        var shortest = IdleTicks == 0 ? FrameTicks : FrameTicks == 0 ? IdleTicks : Math.Min(IdleTicks, FrameTicks);
+        SendTicks = ToTicks(options.SendTimeout);
+        var shortest = new[] { IdleTicks, FrameTicks, SendTicks }.Where(t => t > 0).DefaultIfEmpty(0).Min();
         ScanTicks = shortest > 0 ? Math.Clamp(shortest / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
         RejectLine = context.RefusalLine;
     }
@@ -83,8 +84,11 @@ internal sealed class LoopSettings
     /// <summary>A started frame must complete within this many Stopwatch ticks; 0 = no frame deadline.</summary>
     public long FrameTicks { get; }
 
-    /// <summary>Either deadline is set, so the scan must run.</summary>
-    public bool HasDeadlines => IdleTicks > 0 || FrameTicks > 0;
+    /// <summary><c>--send-timeout</c> in Stopwatch ticks: replies that wait this long with none taken reset the connection; 0 = never.</summary>
+    public long SendTicks { get; }
+
+    /// <summary>A deadline is set, so the scan must run.</summary>
+    public bool HasDeadlines => IdleTicks > 0 || FrameTicks > 0 || SendTicks > 0;
 
     public long ScanTicks { get; }
 

@@ -14,13 +14,15 @@ internal sealed class LoopTimers
     private readonly LoopSettings _settings;
     private readonly LoopConnections _connections;
     private readonly ConnectionIo _io;
+    private readonly ConnectionWriter _writer;
     private readonly LoopAcceptor _acceptor;
     private long _nextScan;
     private long _drainDeadline;
     private long _abortDeadline;
 
-    public LoopTimers(int index, LoopSettings settings, LoopConnections connections, ConnectionIo io, LoopAcceptor acceptor)
+    public LoopTimers(int index, LoopSettings settings, LoopConnections connections, ConnectionIo io, ConnectionWriter writer, LoopAcceptor acceptor)
     {
+        _writer = writer;
         _index = index;
         _settings = settings;
         _connections = connections;
@@ -86,7 +88,7 @@ internal sealed class LoopTimers
         }
     }
 
-    /// <summary>Idle, frame and linger deadlines: a coarse scan (every quarter of the idle timeout, at most once a second), O(open connections).</summary>
+    /// <summary>Send, idle, frame and linger deadlines: a coarse scan (every quarter of the idle timeout, at most once a second), O(open connections).</summary>
     private void Scan(long now)
     {
         for (var i = 0; i < _connections.SlotCount; i++)
@@ -103,6 +105,14 @@ internal sealed class LoopTimers
                     _connections.Close(c);
                 }
 
+                continue;
+            }
+
+            if (_settings.SendTicks > 0 && c.SendBlockedSince != 0 && now - c.SendBlockedSince >= _settings.SendTicks)
+            {
+                // Replies wait and the peer has taken none of them for --send-timeout: it holds a slot and memory for nothing.
+                _settings.Events.Report(ConnectionEvent.SendTimeout);
+                _connections.Abort(c);
                 continue;
             }
 
@@ -172,7 +182,7 @@ internal sealed class LoopTimers
             c.Deferred = false;
             c.CloseAfterFlush = true;
             c.InStart = c.InEnd = 0;
-            _io.OnWritable(c);
+            _writer.OnWritable(c);
         }
     }
 }

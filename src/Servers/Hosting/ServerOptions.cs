@@ -56,6 +56,13 @@ public sealed record ServerOptions
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 4096;
 
+    /// <summary>
+    /// <c>--send-timeout</c>: a peer that takes no bytes for this long while replies wait is aborted and counted
+    /// (<c>echo.connections.send_timeouts</c>), during its session and after it (the last replies before the close).
+    /// Zero turns it off. Default 30 s.
+    /// </summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>On stop: how long open connections may go on before they are closed. Default 5 s.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
