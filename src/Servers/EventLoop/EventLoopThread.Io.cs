@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting.Metrics;
 using EchoServers.Servers.Hosting.Processes;
-using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Cli;

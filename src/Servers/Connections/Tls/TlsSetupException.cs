@@ -1,4 +1,4 @@
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
 /// <summary>The certificate could not be loaded or made: the host reports the message in one line and exits 1.</summary>
 public sealed class TlsSetupException : Exception

@@ -1,4 +1,4 @@
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>Per-connection events that are normal on a busy server: counted and logged as one line per interval.</summary>
 public enum ConnectionEvent

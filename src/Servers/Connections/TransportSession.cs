@@ -1,9 +1,8 @@
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
 using Microsoft.AspNetCore.Connections;
 
-namespace EchoServers.Servers.Transport;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// The shared <see cref="PipeSession"/> over one Kestrel-style transport connection, and how it ended, reported the

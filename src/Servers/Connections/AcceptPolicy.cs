@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// What the models that accept through a <see cref="Socket"/> (async, threads, pool) do around each accept, written

@@ -1,8 +1,8 @@
 using System.IO.Pipelines;
 
-namespace EchoServers.Tests.Infrastructure;
+namespace EchoServers.Servers.Connections;
 
-/// <summary>A reader and a writer as one <see cref="IDuplexPipe"/> (in-memory pipes, or a stream's two halves).</summary>
+/// <summary>The session's view of a connection: it reads the input pipe and writes the output pipe.</summary>
 internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
 {
     public PipeReader Input { get; } = input;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
 /// <summary>
 /// The server's certificate: loaded from <c>--cert</c> (PEM or PKCS#12) and <c>--key</c>, or, without them, a

@@ -1,9 +1,10 @@
 using EchoServers.Protocol;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
+using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>What every model shares: options, metrics, the connection limit, rate-limited event logging.</summary>
 internal sealed class ServerContext : IDisposable

@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// Pipe thresholds for the pipe-based models (async, Kestrel), which decide the memory bound per connection.

@@ -1,4 +1,4 @@
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// <c>--max-connections</c>: a lock-free count of the connections being served, shared by every model. A connection

@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace EchoServers.Servers.Transport.Admission;
+namespace EchoServers.Servers.Connections.Admission;
 
 /// <summary>
 /// A transport connection that gives its <see cref="AdmissionGate"/> slot back once Kestrel has disposed it: the socket

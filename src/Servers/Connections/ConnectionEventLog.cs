@@ -1,8 +1,9 @@
 using System.Net;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// The one place a model reports per-connection events: each is counted in <see cref="EchoMetrics"/> (resets, idle

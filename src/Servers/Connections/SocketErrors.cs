@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>The socket errors that are a normal end of a connection, not a server fault.</summary>
 internal static class SocketErrors

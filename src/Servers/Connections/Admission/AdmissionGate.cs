@@ -1,4 +1,4 @@
-namespace EchoServers.Servers.Transport.Admission;
+namespace EchoServers.Servers.Connections.Admission;
 
 /// <summary>
 /// Bounds how many accepted sockets the <c>kestrel</c> model (and <c>async</c> on a Kestrel-style transport) holds at once, served or being refused: the limit

@@ -1,9 +1,8 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
-using EchoServers.Servers.Blocking;
 
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
 /// <summary>
 /// Refuses a connection to a TLS server the way <see cref="ConnectionRefuser"/> does to a plain one, but readably: a

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// Refuses a freshly accepted connection at once instead of leaving it hanging (the classic lesson's thread pool lets the

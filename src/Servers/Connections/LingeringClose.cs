@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace EchoServers.Servers.Blocking;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// Closing a socket with unread input makes the kernel send a reset, which can overtake the last reply (the

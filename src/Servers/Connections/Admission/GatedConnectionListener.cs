@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 
-namespace EchoServers.Servers.Transport.Admission;
+namespace EchoServers.Servers.Connections.Admission;
 
 /// <summary>
 /// Kestrel's accept loop calls <see cref="AcceptAsync"/> again as soon as it has handed a connection off, so without

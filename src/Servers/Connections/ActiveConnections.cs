@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>
 /// The connections a server is serving, so that stopping can wait for them, ask them to close, then abort them.

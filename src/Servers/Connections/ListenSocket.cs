@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EchoServers.Servers.Hosting;
+namespace EchoServers.Servers.Connections;
 
 /// <summary>Creates bound, listening sockets and prepares accepted ones the same way for every model.</summary>
 internal static class ListenSocket
@@ -9,7 +9,7 @@ internal static class ListenSocket
     /// <summary>Binds <paramref name="endPoint"/> (dual mode for <c>::</c>) and listens. Throws <see cref="SocketException"/> (AddressAlreadyInUse) when taken.</summary>
     public static Socket Create(IPEndPoint endPoint, int backlog, bool reusePort = false)
     {
-        var socket = Processes.ReusePort.Bind(endPoint, reusePort);
+        var socket = Hosting.Processes.ReusePort.Bind(endPoint, reusePort);
         try
         {
             socket.Listen(backlog);

@@ -1,6 +1,6 @@
 using System.Net.Security;
 
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
 /// <summary>
 /// How a server-side handshake ended: the authenticated <paramref name="Stream"/>, or why it failed

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Hosting;
 
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
 /// <summary>
 /// A server's TLS, made once: the certificate (with its chain context, so no handshake builds a chain), the

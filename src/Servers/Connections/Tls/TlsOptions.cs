@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace EchoServers.Servers.Hosting.Tls;
+namespace EchoServers.Servers.Connections.Tls;
 
-/// <summary><c>--tls</c>: the server's certificate and handshake deadline. Null in <see cref="ServerOptions.Tls"/> means plain TCP.</summary>
+/// <summary><c>--tls</c>: the server's certificate and handshake deadline. Null in <see cref="Hosting.ServerOptions.Tls"/> means plain TCP.</summary>
 public sealed record TlsOptions
 {
     /// <summary>The handshake deadline when neither <see cref="HandshakeTimeout"/> nor <c>--frame-timeout</c> is set.</summary>
