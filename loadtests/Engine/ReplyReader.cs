@@ -1,21 +1,21 @@
 using EchoServers.Load.Measurement;
 using EchoServers.Protocol.Framing;
 
-namespace EchoServers.Load.Engine.Tls;
+namespace EchoServers.Load.Engine;
 
 /// <summary>
-/// The TLS engine's reading of replies: the same framing, the same <see cref="ReplyVerifier"/> and the same
-/// recording as the epoll loops (<c>IoLoop.ProcessReplies</c>/<c>HandleReply</c>), into a <see cref="TlsShard"/>
-/// under its lock. Every reply is checked byte for byte against the payload its message carried.
+/// Reading replies, for every engine: the framing, the byte-for-byte check of each reply against the payload its
+/// message carried (<see cref="ReplyVerifier"/>), and the recording into the worker's counters and histograms. The
+/// caller owns the worker for the duration (its thread, or its lock). Allocates nothing.
 /// </summary>
-internal static class TlsReplies
+internal static class ReplyReader
 {
     /// <summary>
-    /// Checks and records every complete reply in <paramref name="data"/> (the caller holds the shard's lock); returns
-    /// the bytes consumed. <paramref name="broken"/> is set when the stream cannot be resynchronised (a malformed or
-    /// oversized frame): the connection must end, its outstanding messages counted as mismatches.
+    /// Checks and records every complete reply in <paramref name="data"/>; returns the bytes consumed.
+    /// <paramref name="broken"/> is set when the stream cannot be resynchronised (a malformed or oversized frame):
+    /// the connection must end, its outstanding messages counted as mismatches.
     /// </summary>
-    public static int Process(RunContext run, LoadConnection connection, TlsShard shard, ReadOnlySpan<byte> data, long now, out bool broken)
+    public static int Process(RunContext run, LoadConnection connection, ILoadWorker worker, ReadOnlySpan<byte> data, long now, out bool broken)
     {
         broken = false;
         var framer = run.Framer;
@@ -26,7 +26,7 @@ internal static class TlsReplies
             if (connection.Outstanding == 0)
             {
                 // Bytes nobody asked for: the server invented or duplicated a reply.
-                shard.Counters.Mismatch++;
+                worker.Counters.Mismatch++;
                 return data.Length;
             }
 
@@ -38,7 +38,7 @@ internal static class TlsReplies
                     break;
                 }
 
-                Handle(run, connection, shard, data.Slice(position, size), size, now);
+                Handle(run, connection, worker, data.Slice(position, size), size, now);
                 position += size;
                 continue;
             }
@@ -55,16 +55,16 @@ internal static class TlsReplies
                 return data.Length;
             }
 
-            Handle(run, connection, shard, data.Slice(position + frame.PayloadOffset, frame.PayloadLength), frame.Consumed, now);
+            Handle(run, connection, worker, data.Slice(position + frame.PayloadOffset, frame.PayloadLength), frame.Consumed, now);
             position += frame.Consumed;
         }
 
         return position;
     }
 
-    private static void Handle(RunContext run, LoadConnection connection, TlsShard shard, ReadOnlySpan<byte> reply, int wireLength, long now)
+    private static void Handle(RunContext run, LoadConnection connection, ILoadWorker worker, ReadOnlySpan<byte> reply, int wireLength, long now)
     {
-        var counters = shard.Counters;
+        var counters = worker.Counters;
         var verdict = ReplyVerifier.Check(connection, reply, run.Sizes, run.Expect, out var seq);
         connection.RepliesOnConnection++;
         if (verdict == ReplyVerdict.Mismatch)
@@ -83,18 +83,22 @@ internal static class TlsReplies
         var sent = connection.SentOf(seq);
         connection.Complete(seq);
         counters.Received++;
+
+        // A correct reply, not a completed TCP handshake, ends a run of failures: a server that accepts and then
+        // refuses (its ERROR: line) must see the back-off grow.
         connection.ConsecutiveFailures = 0;
         if (connection.FirstReplyTs == 0)
         {
             connection.FirstReplyTs = now;
-            shard.FirstReply.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - connection.FirstReplyFromTs)));
+            worker.FirstReply.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - connection.FirstReplyFromTs)));
         }
 
-        shard.LatencyInterval.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
+        var latencyUs = Histograms.Clamp(RunContext.TicksToUs(now - intended));
+        worker.LatencyInterval.RecordValue(latencyUs);
         if (run.IsMeasured(intended))
         {
-            shard.Latency.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
-            shard.Service.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - sent)));
+            worker.Latency.RecordValue(latencyUs);
+            worker.Service.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - sent)));
             counters.MeasuredReceived++;
             counters.MeasuredBytes += wireLength;
             connection.MeasuredReplies++;
