@@ -65,7 +65,6 @@ public static class ResultMerger
             LatencyUs = LatencySummary.Of(latency),
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             ConnectUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             FirstReplyUs = firstReply is null ? LatencySummary.Empty : LatencySummary.Of(firstReply),
             Connects = results.Sum(r => r.Connects),
