@@ -226,7 +226,6 @@ public sealed class SweepRunnerTests
         Errors = new ErrorCounts(0, 0, 0, 0, 0, 0, 0, 0, 0),
         ServiceTimeUs = new LatencySummary(serviceP99 / 2, serviceP99, serviceP99, serviceP99, serviceP99, serviceP99, serviceP99 / 2, 1000),
         SendLatenessUs = new LatencySummary(lateness / 2, lateness, lateness, lateness, lateness, lateness, lateness / 2, 1000),
-        ConnectLatencyUs = LatencySummary.Empty,
         Target = "127.0.0.1:1",
         Model = "open",
         Load = "inject 1000/s for 1s",

@@ -1,4 +1,4 @@
-using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.Epoll;
 

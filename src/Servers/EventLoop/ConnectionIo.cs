@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.EventLoop;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;

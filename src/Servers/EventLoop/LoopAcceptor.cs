@@ -2,8 +2,8 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Epoll;
-using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Epoll;
-using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Work;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Epoll;
-using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 

@@ -4,7 +4,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
 using EchoServers.Protocol.Work;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 using Serilog.Events;
 
 namespace EchoServers.Servers.Hosting.Cli;

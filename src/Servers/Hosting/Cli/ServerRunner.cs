@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting.Metrics;
 using EchoServers.Servers.Hosting.Processes;
-using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -75,7 +75,7 @@ internal static partial class ServerRunner
         FatalErrors.Raised += OnFatal;
         try
         {
-            return await RunServerAsync(server, options, export, logger, loggerFactory, metrics, certificate, worker, crashed.Task);
+            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task, export);
         }
         finally
         {
@@ -86,13 +86,13 @@ internal static partial class ServerRunner
     private static async Task<int> RunServerAsync(
         IEchoServer server,
         ServerOptions options,
-        MetricsExportOptions? export,
         ILogger logger,
         ILoggerFactory loggerFactory,
         EchoMetrics metrics,
         X509Certificate2? certificate,
         WorkerIdentity? worker,
-        Task<(string What, Exception Error)> crashed)
+        Task<(string What, Exception Error)> crashed,
+        MetricsExportOptions? export)
     {
         var exitCode = 0;
         await using (server)

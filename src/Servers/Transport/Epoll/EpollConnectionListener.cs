@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Transport.Epoll;
