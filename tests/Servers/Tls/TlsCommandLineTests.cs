@@ -84,7 +84,6 @@ public sealed class TlsCommandLineTests
 
     [Theory]
     [InlineData(ServerModel.EventLoop, null)]
-    [InlineData(ServerModel.Async, TransportKind.Epoll)]
     public void The_factory_refuses_tls_where_the_model_cannot_serve_it(ServerModel model, TransportKind? transport)
     {
         using var metrics = new EchoMetrics();
