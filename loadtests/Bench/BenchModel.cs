@@ -31,16 +31,8 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
     /// <summary>Whether this row can run <paramref name="cell"/>.</summary>
     public bool CanRun(BenchCell cell) => (!IsReference || cell.ReferenceCanJoin) && (!cell.Tls || ServesTls);
 
-    /// <summary>
-    /// Whether <c>echo-server --tls</c> runs for this row: not the event loop, not async on the epoll transport (both
-    /// refuse it), not the reference (raw echo only). Plain <c>async</c> is started on the socket transport for TLS.
-    /// </summary>
-    public bool ServesTls => !IsReference && Model switch
-    {
-        "eventloop" => false,
-        "async" => Transport != "epoll",
-        _ => true,
-    };
+    /// <summary>Whether <c>echo-server --tls</c> runs for this row: not the event loop (it refuses it), not the reference (raw echo only); TLS runs on any transport.</summary>
+    public bool ServesTls => !IsReference && Model != "eventloop";
 
     /// <summary>The <c>--transport</c> in <see cref="ExtraArgs"/>, or null for the server's default.</summary>
     public string? Transport
