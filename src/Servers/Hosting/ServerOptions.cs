@@ -1,6 +1,6 @@
 using System.Net;
 using EchoServers.Protocol;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 
 namespace EchoServers.Servers.Hosting;
 

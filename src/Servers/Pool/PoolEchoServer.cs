@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
