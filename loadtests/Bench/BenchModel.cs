@@ -1,7 +1,7 @@
 namespace EchoServers.Load.Bench;
 
 /// <summary>
-/// One row of the bench: an <c>echo-server</c> model with its arguments, or the external <c>--reference</c>
+/// One row of the bench: an <c>echo-server</c> model with its arguments, or an external <c>--reference</c>
 /// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the classic lesson's Python pool, which serves 5
 /// connections at once); <c>pool:N</c> runs <c>--workers N</c> and is labelled <c>pool(N)</c>. <c>async:T</c> and
 /// <c>kestrel:T</c> run <c>--transport T</c> (sockets or epoll) and keep that label, so both transports appear side by
@@ -44,11 +44,11 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
         }
     }
 
-    /// <summary>The reference row for <paramref name="commandTemplate"/>, labelled by its program's file name.</summary>
-    public static BenchModel Reference(string commandTemplate)
+    /// <summary>The reference row for <paramref name="commandTemplate"/>, labelled <paramref name="label"/> or by its program's file name.</summary>
+    public static BenchModel Reference(string commandTemplate, string? label = null)
     {
         var words = CommandLine.Split(commandTemplate);
-        var label = words.Count > 0 ? Path.GetFileName(words[0]) : "reference";
+        label ??= words.Count > 0 ? Path.GetFileName(words[0]) : "reference";
         return new BenchModel(label, null, [], commandTemplate);
     }
 
