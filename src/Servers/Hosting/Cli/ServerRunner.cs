@@ -75,7 +75,7 @@ internal static partial class ServerRunner
         FatalErrors.Raised += OnFatal;
         try
         {
-            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task);
+            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, export, crashed.Task);
         }
         finally
         {
@@ -91,6 +91,7 @@ internal static partial class ServerRunner
         EchoMetrics metrics,
         X509Certificate2? certificate,
         WorkerIdentity? worker,
+        MetricsExportOptions? export,
         Task<(string What, Exception Error)> crashed)
     {
         var exitCode = 0;
