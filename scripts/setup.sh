@@ -8,6 +8,7 @@ command -v taskset >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
 command -v prlimit >/dev/null || need+=(util-linux)
 command -v haproxy >/dev/null || need+=(haproxy)
+command -v afl-fuzz >/dev/null || need+=(afl++)   # scripts/fuzz.sh
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
@@ -15,5 +16,10 @@ if [ "${#need[@]}" -gt 0 ]; then
     echo "setup: please install: ${need[*]}" >&2
     exit 1
   fi
+fi
+# Optional: the report screenshot test (tests/Reports) runs only where a headless chromium is; a machine without the
+# package still passes setup.
+if ! command -v chromium >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || echo "setup: chromium not installed (optional: the report screenshot test will skip)" >&2
 fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
