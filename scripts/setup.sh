@@ -22,4 +22,10 @@ fi
 if ! command -v chromium >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || echo "setup: chromium not installed (optional: the report screenshot test will skip)" >&2
 fi
+# Optional: Go builds the bench's Go reference server (echo-load bench --reference go); without it that row is
+# unavailable and nothing else changes, so a failed install is a line, not an error.
+if ! command -v go >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null 2>&1 \
+    || echo "setup: golang-go (optional) not installed: the bench's go reference row is unavailable" >&2
+fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }

@@ -2,7 +2,7 @@ namespace EchoServers.Load.Bench;
 
 /// <summary>
 /// One row of the bench: an <c>echo-server</c> model with its arguments, or the external <c>--reference</c>
-/// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the reference notes' server, which serves 5
+/// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the classic lesson's Python pool, which serves 5
 /// connections at once); <c>pool:N</c> runs <c>--workers N</c> and is labelled <c>pool(N)</c>. <c>async:T</c> and
 /// <c>kestrel:T</c> run <c>--transport T</c> (sockets or epoll) and keep that label, so both transports appear side by
 /// side; plain <c>async</c>/<c>kestrel</c> run the server's default transport (epoll on Linux).

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EchoServers.Load.Bench;
 using EchoServers.Load.Engine;
+using EchoServers.Load.Metrics;
 using EchoServers.Load.Reports;
 
 namespace EchoServers.Load.Cli;
@@ -14,23 +15,32 @@ internal static class BenchCommand
     public static Command Create()
     {
         var options = new BenchCommandOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("bench", "Start each server model (from this build) and the optional --reference, run the same cells against each in interleaved passes, write one report (Markdown, HTML, JSON).");
-        foreach (var option in options.All)
+        foreach (var option in options.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, parse, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, metrics, parse, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(BenchCommandOptions definition, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(BenchCommandOptions definition, MetricsOptions metrics, ParseResult parse, CancellationToken cancellationToken)
     {
         if (!definition.TryBind(parse, DateTime.UtcNow, out var settings, out var error))
         {
             await Console.Error.WriteLineAsync($"echo-load: {error}");
             return RunCommand.UsageError;
         }
+
+        if (!metrics.TryStart(parse, out var endpoint, out error))
+        {
+            await Console.Error.WriteLineAsync($"echo-load: {error}");
+            return RunCommand.UsageError;
+        }
+
+        await using var metricsEndpoint = endpoint;
 
         settings = settings with { CommandLineText = "echo-load " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)) };
         BenchResult result;

@@ -9,7 +9,7 @@ namespace EchoServers.Load.Distributed;
 
 /// <summary>
 /// A run's histograms inside its JSON result (the <c>hdrLog</c> key): HdrHistogram's own log format (compressed,
-/// lossless, base64 per histogram, tagged <c>latency</c>, <c>service</c>, <c>lateness</c>, <c>connect</c>, <c>first_reply</c>), so that
+/// lossless, base64 per histogram, tagged <c>latency</c>, <c>service</c>, <c>lateness</c>, <c>connect</c>, <c>first_reply</c>, <c>handshake</c> with <c>--tls</c>), so that
 /// <c>echo-load merge</c> adds the histograms of several runs exactly instead of averaging their percentiles.
 /// </summary>
 public static class EmbeddedHistograms
@@ -19,6 +19,7 @@ public static class EmbeddedHistograms
     public const string Lateness = "lateness";
     public const string Connect = "connect";
     public const string FirstReply = "first_reply";
+    public const string Handshake = "handshake";
 
     /// <summary>The log text of the named histograms (null ones left out).</summary>
     public static string Encode(IEnumerable<(string Tag, HistogramBase? Histogram)> histograms)
@@ -132,5 +133,6 @@ public static class EmbeddedHistograms
         (Lateness, result.LatenessHistogram),
         (Connect, result.ConnectHistogram),
         (FirstReply, result.FirstReplyHistogram),
+        (Handshake, result.HandshakeHistogram),
     ]);
 }

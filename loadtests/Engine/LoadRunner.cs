@@ -39,12 +39,6 @@ public static class LoadRunner
             throw new LoadSetupException("--messages-per-connection, --connection-lifetime and --reconnect need the closed model (-c); the open model (--rate) does not support them");
         }
 
-        if (options.Tls is not null && profile.IsOpen)
-        {
-            throw new LoadSetupException("--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant): "
-                + "the open model (--rate, inject) is paced by the epoll I/O loops, which cannot do TLS");
-        }
-
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
         sources = options.SourceAddresses ?? sources;
@@ -88,8 +82,8 @@ public static class LoadRunner
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
             PerSource = PerSource(count, sources),
         };
-        var window = Window(run, connector.Established.Count);
-        var carry = IoLoop.CarrySize(run);
+        var window = Window(options, profile, connector.Established.Count);
+        var carry = run.CarrySize;
         var connections = connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry)
         {
             ConnectStartTs = starts[i],
@@ -136,8 +130,8 @@ public static class LoadRunner
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
             PerSource = PerSource(count, sources),
         };
-        var window = Window(run, count);
-        var carry = IoLoop.CarrySize(run);
+        var window = Window(options, profile, count);
+        var carry = run.CarrySize;
         var loops = CreateLoops(run, count);
         var connections = new LoadConnection[count];
         var established = 0;
@@ -280,16 +274,12 @@ public static class LoadRunner
         return connector;
     }
 
-    /// <summary>Messages one connection may have outstanding.</summary>
-    private static int Window(RunContext run, int connections)
-    {
-        var options = run.Options;
-        return run.IsOpen
-            ? options.MaxInFlight > 0
-                ? options.MaxInFlight
-                : (int)Math.Clamp(run.Profile.MaxLevel * options.Timeout.TotalSeconds / connections * 2, 16, 4096)
-            : options.Pipeline * 2;
-    }
+    /// <summary>Messages one connection may have outstanding (either engine).</summary>
+    internal static int Window(LoadOptions options, LoadProfile profile, int connections) => profile.IsOpen
+        ? options.MaxInFlight > 0
+            ? options.MaxInFlight
+            : (int)Math.Clamp(profile.MaxLevel * options.Timeout.TotalSeconds / connections * 2, 16, 4096)
+        : options.Pipeline * 2;
 
     /// <summary>The result of a run from its workers' counters and histograms (either engine).</summary>
     internal static LoadResult BuildResult(
@@ -374,7 +364,6 @@ public static class LoadRunner
             Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = LatencySummary.Of(connectLatency),
             ConnectUs = LatencySummary.Of(connectLatency),
             Connects = connector.Established + Sum(c => c.Connects),
             ConnectsPerSecond = Math.Round(Sum(c => c.MeasuredConnects) / seconds, 1),

@@ -14,7 +14,7 @@ namespace EchoServers.Load.Engine.Tls;
 /// is one task over an <see cref="System.Net.Security.SslStream"/> on the thread pool (<see cref="TlsSlot"/>). The
 /// phases, the payloads and their verification, the counters and the histograms are the epoll engine's, so the
 /// <see cref="LoadResult"/> and every report read the same; the result adds the handshakes (<see cref="TlsSummary"/>).
-/// Closed model only.
+/// The open model is paced by one thread of its own (<see cref="TlsPacer"/>).
 /// </summary>
 internal static class TlsRunner
 {
@@ -29,16 +29,18 @@ internal static class TlsRunner
         var trust = TlsTrust.Create(options.Tls!, options.Target);
         using var owner = new TlsRun(options, trust, sources, count);
         var shards = Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, count)).Select(_ => new TlsShard()).ToArray();
-        var carry = Math.Max(options.Sizes.Max, 16) + 8;
+        var carry = RunContext.CarrySizeOf(options.Sizes);
         var maxWire = options.Sizes.Max + ProtocolLimits.WriteOverhead(options.Framing);
-        var writeSize = Math.Max(maxWire, Math.Min(options.Pipeline * maxWire, 16 * 1024));
-        var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], options.Pipeline * 2, carry, writeSize)).ToArray();
+        var writeSize = Math.Max(maxWire, Math.Min(Math.Max(options.Pipeline, profile.IsOpen ? 16 : 1) * maxWire, 16 * 1024));
+        var window = LoadRunner.Window(options, profile, count);
+        var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], window, carry, writeSize)).ToArray();
         var tasks = new Task[count];
         var together = options.Start == StartMode.Together;
         progress.OnPhase("connect", $"{count} TLS connections to {options.Target} (connect + handshake, at most {TlsRun.MaxConcurrentOpens} at once)"
             + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty)
             + (together ? string.Empty : ", each sending once it is up"));
-        RunContext run;
+        RunContext? run = null;
+        TlsPacer? pacer = null;
         (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase = null;
         try
         {
@@ -79,6 +81,7 @@ internal static class TlsRunner
 
                 run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02)) { PerSource = int.MaxValue };
                 owner.Start(run);
+                pacer = StartPacer(run, slots, owner);
             }
             else
             {
@@ -91,6 +94,7 @@ internal static class TlsRunner
                 owner.ConnectPhaseStartTs = run.LoadStartTs;
                 owner.Start(run);
                 Start(slots, tasks);
+                pacer = StartPacer(run, slots, owner);
             }
 
             var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress);
@@ -119,13 +123,32 @@ internal static class TlsRunner
             progress.OnFinished();
             owner.Abort();
             await scanner;
+            if (pacer is not null)
+            {
+                await pacer.Completion.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+            }
+
             return Result(options, run, owner, slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
         }
         finally
         {
+            run?.Abort = true;
             owner.Abort();
             await Task.WhenAll(tasks.Where(t => t is not null)).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>Open model: the thread that sends the schedule over the slots' connections; null in the closed model.</summary>
+    private static TlsPacer? StartPacer(RunContext run, TlsSlot[] slots, TlsRun owner)
+    {
+        if (!run.IsOpen)
+        {
+            return null;
+        }
+
+        var pacer = new TlsPacer(run, slots, () => owner.Settled.IsCompleted);
+        pacer.Start();
+        return pacer;
     }
 
     private static void Start(TlsSlot[] slots, Task[] tasks)
@@ -156,7 +179,7 @@ internal static class TlsRunner
             while (await timer.WaitForNextTickAsync(token))
             {
                 var now = Stopwatch.GetTimestamp();
-                var target = TlsSlot.TargetAt(run, now);
+                var target = run.IsOpen ? 0 : run.ActiveTargetAt(now);
                 foreach (var slot in slots)
                 {
                     slot.Scan(run, now, target);

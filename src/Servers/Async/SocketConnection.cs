@@ -4,8 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Blocking;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.Async;
 

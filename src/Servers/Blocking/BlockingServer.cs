@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -12,7 +12,7 @@ public static class ServerFactory
 {
     /// <summary>Creates (does not start) the server for <see cref="ServerOptions.Model"/>.</summary>
     /// <exception cref="NotSupportedException">The model cannot run on this platform.</exception>
-    /// <exception cref="Tls.TlsSetupException">--tls: the certificate cannot be loaded or made.</exception>
+    /// <exception cref="Connections.Tls.TlsSetupException">--tls: the certificate cannot be loaded or made.</exception>
     public static IEchoServer Create(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory) => options.Model switch
     {
         _ when options.Tls is not null && !SupportsTls(options) => throw new NotSupportedException(

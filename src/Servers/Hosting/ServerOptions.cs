@@ -1,6 +1,6 @@
 using System.Net;
 using EchoServers.Protocol;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 
 namespace EchoServers.Servers.Hosting;
 
@@ -22,7 +22,7 @@ public sealed record ServerOptions
     /// <summary>Connections served at once; the next one is refused and counted. Default 10,000.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
-    /// <summary>Pool model: worker threads. Default 5, as in the reference notes.</summary>
+    /// <summary>Pool model: worker threads. Default 5, as in the classic lesson's <c>ThreadPoolExecutor(5)</c>.</summary>
     public int Workers { get; init; } = 5;
 
     /// <summary>Pool model: connections that may wait for a worker. Default 100.</summary>

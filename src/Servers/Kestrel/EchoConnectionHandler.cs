@@ -1,8 +1,7 @@
 using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Transport;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 

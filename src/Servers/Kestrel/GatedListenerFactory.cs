@@ -1,5 +1,5 @@
 using System.Net;
-using EchoServers.Servers.Transport.Admission;
+using EchoServers.Servers.Connections.Admission;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Kestrel;

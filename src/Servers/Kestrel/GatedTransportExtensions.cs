@@ -1,4 +1,4 @@
-using EchoServers.Servers.Transport.Admission;
+using EchoServers.Servers.Connections.Admission;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections;
+using EchoServers.Servers.Connections.Admission;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Transport.Admission;
 using EchoServers.Servers.Transport.Epoll;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;

@@ -1,6 +1,6 @@
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
 using EchoServers.Servers.Hosting.Cli;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers.Tls;
