@@ -130,7 +130,7 @@ public sealed class ResultFileTests
             MessagesPerSecond = 1,
             LatencyUs = LatencySummary.Of(histogram),
             ServiceTimeUs = LatencySummary.Of(histogram),
-            ConnectLatencyUs = LatencySummary.Empty,
+            ConnectUs = LatencySummary.Empty,
             Errors = new ErrorCounts(0, 0, 0, 0, 0, 0, 0, 0, 0),
             Valid = true,
             Target = "127.0.0.1:1",

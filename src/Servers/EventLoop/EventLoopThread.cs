@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Servers.Connections;
+using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
 

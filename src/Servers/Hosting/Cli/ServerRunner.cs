@@ -75,7 +75,7 @@ internal static partial class ServerRunner
         FatalErrors.Raised += OnFatal;
         try
         {
-            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task);
+            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task, export);
         }
         finally
         {
@@ -91,7 +91,8 @@ internal static partial class ServerRunner
         EchoMetrics metrics,
         X509Certificate2? certificate,
         WorkerIdentity? worker,
-        Task<(string What, Exception Error)> crashed)
+        Task<(string What, Exception Error)> crashed,
+        MetricsExportOptions? export)
     {
         var exitCode = 0;
         await using (server)
