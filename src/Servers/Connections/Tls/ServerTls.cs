@@ -59,11 +59,12 @@ internal sealed class ServerTls : IDisposable
     /// The server side of the handshake over a blocking <paramref name="socket"/>, on the connection's own thread.
     /// The deadline shuts the socket down under a handshake that stalls (which wakes the blocked receive). Not
     /// counted here when it fails: the caller gives the connection's slot back first, then reports
-    /// <see cref="HandshakeOutcome.Failure"/> with <see cref="Failed(EndPoint?, string)"/>.
+    /// <see cref="HandshakeOutcome.Failure"/> with <see cref="Failed(EndPoint?, string)"/>. <paramref name="transport"/>,
+    /// when given, is the stream over <paramref name="socket"/> the session's records travel on.
     /// </summary>
-    public HandshakeOutcome Authenticate(Socket socket)
+    public HandshakeOutcome Authenticate(Socket socket, Stream? transport = null)
     {
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var stream = new SslStream(transport ?? new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         using var deadline = new CancellationTokenSource(HandshakeTimeout);
         Exception? error = null;
         using (deadline.Token.UnsafeRegister(static state => ShutdownQuietly((Socket)state!), socket))
