@@ -36,7 +36,7 @@ internal sealed class RunCommandOptions
     private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
     private readonly Option<string?> _spin = new("--spin") { Description = "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us" };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the Poisson arrivals", DefaultValueFactory = _ => 1 };
-    private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream, closed model only; reports handshake times" };
+    private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream (the open model paced by a thread of its own); reports handshake times" };
     private readonly Option<bool> _insecure = new("--insecure", "-k") { Description = "--tls: accept any server certificate (encrypted, but the server is not authenticated)" };
     private readonly Option<string?> _ca = new("--ca") { Description = "--tls: trust the certificate(s) in this PEM or DER file instead of the system's roots (e.g. the server's own self-signed one)", HelpName = "file" };
     private readonly Option<string?> _sni = new("--sni") { Description = "--tls: server name to send (SNI) and to check the certificate against [default: the target's address]", HelpName = "name" };
@@ -178,7 +178,7 @@ internal sealed class RunCommandOptions
             return false;
         }
 
-        if (!TryTls(parse, rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject)), out var tls, out error))
+        if (!TryTls(parse, out var tls, out error))
         {
             return false;
         }
@@ -254,7 +254,7 @@ internal sealed class RunCommandOptions
     }
 
     /// <summary><c>--tls</c> and its trust options, checked as <c>echo-client</c> checks them; null without <c>--tls</c>.</summary>
-    private bool TryTls(ParseResult parse, bool openModel, out Engine.Tls.TlsClientOptions? tls, out string error)
+    private bool TryTls(ParseResult parse, out Engine.Tls.TlsClientOptions? tls, out string error)
     {
         tls = null;
         error = string.Empty;
@@ -287,12 +287,6 @@ internal sealed class RunCommandOptions
         if (sni is { Length: 0 })
         {
             error = "--sni: the server name is empty";
-            return false;
-        }
-
-        if (openModel)
-        {
-            error = "--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant); the open model (--rate, inject) is not supported over TLS";
             return false;
         }
 
