@@ -87,6 +87,9 @@ public static class EmbeddedHistograms
     /// <summary>HdrHistogram's cookie for the compressed V2 encoding (the low nibble's word size masked out).</summary>
     private const int CompressedV2Cookie = 0x1c849304;
 
+    /// <summary>The most one histogram payload may inflate to (ours: a few hundred KiB at most).</summary>
+    private const int MaxInflatedBytes = 4 * 1024 * 1024;
+
     /// <summary>One base64 payload: a compressed-encoding cookie, the compressed length, then a zlib stream.</summary>
     private static HistogramBase DecodePayload(string base64)
     {
@@ -102,7 +105,18 @@ public static class EmbeddedHistograms
             var compressedLength = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
             using var inflater = new ZLibStream(new MemoryStream(bytes, 8, compressedLength), CompressionMode.Decompress);
             using var inflated = new MemoryStream();
-            inflater.CopyTo(inflated);
+            var chunk = new byte[8192];
+            for (int read; (read = inflater.Read(chunk)) > 0;)
+            {
+                // A few kilobytes compress a histogram of any run; a payload that inflates past this is not one of ours.
+                if (inflated.Length + read > MaxInflatedBytes)
+                {
+                    throw new InvalidDataException($"the payload inflates past {MaxInflatedBytes / (1024 * 1024)} MiB");
+                }
+
+                inflated.Write(chunk, 0, read);
+            }
+
             return HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(inflated.ToArray()), 0, null);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException)

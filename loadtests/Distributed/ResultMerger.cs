@@ -65,7 +65,6 @@ public static class ResultMerger
             LatencyUs = LatencySummary.Of(latency),
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             ConnectUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             FirstReplyUs = firstReply is null ? LatencySummary.Empty : LatencySummary.Of(firstReply),
             Connects = results.Sum(r => r.Connects),
@@ -138,7 +137,16 @@ public static class ResultMerger
             throw new InvalidDataException($"{name} has no histograms (no 'hdrLog' key: written by an older echo-load?); percentiles cannot be merged exactly");
         }
 
-        var decoded = EmbeddedHistograms.Decode(result.HdrLog);
+        Dictionary<string, HistogramBase> decoded;
+        try
+        {
+            decoded = EmbeddedHistograms.Decode(result.HdrLog);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{name}: {ex.Message}", ex);
+        }
+
         if (!decoded.ContainsKey(EmbeddedHistograms.Latency) || !decoded.ContainsKey(EmbeddedHistograms.Service))
         {
             throw new InvalidDataException($"{name}: its 'hdrLog' lacks the latency or service histogram");

@@ -95,7 +95,6 @@ internal static class RunResult
             Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = LatencySummary.Of(connectLatency),
             ConnectUs = LatencySummary.Of(connectLatency),
             Connects = connector.Established + Sum(c => c.Connects),
             ConnectsPerSecond = Math.Round(Sum(c => c.MeasuredConnects) / seconds, 1),

@@ -161,7 +161,6 @@ public sealed class ResultMergerTests
         MessagesPerSecond = messages,
         LatencyUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
         ServiceTimeUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
-        ConnectLatencyUs = LatencySummary.Empty,
         Errors = new ErrorCounts(errors, errors, 0, 0, 0, 0, 0, 0, 0),
         Valid = errors == 0,
         Target = "127.0.0.1:1",
