@@ -6,7 +6,7 @@ namespace EchoServers.Servers;
 
 internal static class Program
 {
-    /// <summary>Exit codes: 0 stopped cleanly, 1 could not run (port in use, model unsupported), 2 bad command line.</summary>
+    /// <summary>Exit codes: 0 stopped cleanly, 1 could not run (port in use, model unsupported), 2 bad command line, 3 a loop thread crashed.</summary>
     public static async Task<int> Main(string[] args)
     {
         var command = new ServerCommand();
