@@ -8,6 +8,8 @@ command -v taskset >/dev/null || need+=(util-linux)
 command -v tmux >/dev/null || need+=(tmux)
 command -v prlimit >/dev/null || need+=(util-linux)
 command -v haproxy >/dev/null || need+=(haproxy)
+# The metrics test scrapes a server and echo-load with a real Prometheus (Debian's package; not started as a service).
+[ -x /usr/bin/prometheus ] || command -v prometheus >/dev/null || need+=(prometheus)
 command -v afl-fuzz >/dev/null || need+=(afl++)   # scripts/fuzz.sh
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

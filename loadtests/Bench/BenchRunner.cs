@@ -120,6 +120,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             Cells = settings.Cells,
             Models = labels,
             Reference = reference,
+            References = [.. rows.Where(r => r.IsReference).Select(r => r.Label)],
             Servers = serverRecords,
             Runs = runs,
             Summaries = summaries,

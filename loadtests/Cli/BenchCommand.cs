@@ -46,6 +46,11 @@ internal static class BenchCommand
         BenchResult result;
         try
         {
+            foreach (var build in settings.ReferenceBuilds)
+            {
+                await build.EnsureBuiltAsync(Console.Error, cancellationToken);
+            }
+
             result = await new BenchRunner(settings, Console.Error).RunAsync(cancellationToken);
         }
         catch (LoadSetupException ex)
@@ -75,7 +80,7 @@ internal static class BenchCommand
             .Select(s => $"server {s.Model} {s.Work}: {s.Error ?? "killed after its drain"}"));
         if (quick)
         {
-            var ours = result.Models.Where(m => m != result.Reference).ToHashSet();
+            var ours = result.Models.Except(result.References).ToHashSet();
             problems.AddRange(result.Servers.Where(s => ours.Contains(s.Model) && s.ExitCode is not (null or 0))
                 .Select(s => $"server {s.Model} exited with {s.ExitCode} after SIGTERM (0 expected)"));
             problems.AddRange(result.Runs.Where(r => r.ErrorCount > 0 || r.Result is { Valid: false })

@@ -10,7 +10,7 @@ internal sealed class BenchCommandOptions
 {
     private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel; async:sockets|epoll and kestrel:sockets|epoll pick the transport (default: the server's, epoll on Linux) [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
     private readonly Option<string?> _cells = new("--cells") { Description = $"Cells, comma-separated, from: {string.Join(", ", BenchCells.All.Select(c => c.Name))} [default: all but c100k (long: 100,000 connections for 60 s; name it to run it); --quick: {string.Join(",", BenchCells.QuickNames)}]" };
-    private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work and TLS cells)" };
+    private readonly Option<string[]> _reference = new("--reference") { Description = "External raw echo servers as extra rows, repeatable: c, go, dotnetty (the servers of the repository's reference/ folder, built on first use; a list: c,go,dotnetty), or a command with {port}, e.g. \"/opt/echo {port}\". The first is the one ratios are to (skips --work and TLS cells)", Arity = ArgumentArity.OneOrMore };
     private readonly ValueOption<int> _passes = new("--passes", ValueParsers.Count(1, 1000), "Passes over every cell and row, interleaved [default: 3; --quick: 1]");
     private readonly ValueOption<TimeSpan> _duration = new("--duration", ValueParsers.PositiveDuration, "Measured time per run [default: 3s; --quick: 2s]", null, "-d") { HelpName = "duration" };
     private readonly ValueOption<TimeSpan> _warmup = new("--warmup", ValueParsers.Duration, "Load before each run's measurement, not counted [default: 1s; --quick: 0.5s]") { HelpName = "duration" };
@@ -43,10 +43,8 @@ internal sealed class BenchCommandOptions
         var jitWarmup = _jitWarmup.Get(parse) ?? TimeSpan.FromSeconds(quick ? 2 : 5);
         var passes = _passes.Get(parse) ?? (quick ? 1 : 3);
 
-        var reference = parse.GetValue(_reference);
-        if (reference is not null && (!reference.Contains("{port}", StringComparison.Ordinal) || CommandLine.Split(reference).Count == 0))
+        if (!BenchReferences.TryParse(parse.GetValue(_reference) ?? [], models, out var references, out var builds, out error))
         {
-            error = "--reference needs a command with {port} where the port goes, e.g. \"/tmp/c-epoll-echo {port}\"";
             return false;
         }
 
@@ -90,7 +88,8 @@ internal sealed class BenchCommandOptions
         {
             Models = models,
             Cells = cells,
-            Reference = reference,
+            References = references,
+            ReferenceBuilds = builds,
             Passes = passes,
             Duration = duration,
             Warmup = warmup,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Text;
 
@@ -67,14 +68,14 @@ public static class ValueParsers
     /// <summary>A number from <paramref name="min"/> to <paramref name="max"/>, fractional allowed (a factor, a ratio).</summary>
     public static TextParser<double> Number(double min, double max) => (string text, out double value, out string error) =>
     {
-        if (double.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out value)
+        if (double.TryParse(text.Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
             && value >= min && value <= max)
         {
             error = string.Empty;
             return true;
         }
 
-        error = $"'{text.Trim()}' is not a number from {min.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {max.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        error = $"'{text.Trim()}' is not a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
         return false;
     };
 
@@ -107,5 +108,5 @@ public static class ValueParsers
         return parse(text, out value, out error);
     };
 
-    private static string Percent(double share) => (share * 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%";
+    private static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 }

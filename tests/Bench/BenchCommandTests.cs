@@ -44,7 +44,7 @@ public sealed class BenchCommandTests
         Assert.Equal(Path.Combine("bench-results", "20261126-170500"), s.OutDirectory);
         Assert.True(s.Pin);
         Assert.False(s.Quick);
-        Assert.Null(s.Reference);
+        Assert.Empty(s.References);
     }
 
     [Fact]

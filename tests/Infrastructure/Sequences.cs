@@ -34,6 +34,24 @@ public static class Sequences
         return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
     }
 
+    /// <summary>Linked segments over <paramref name="memories"/>, for sequences that grow a segment at a time (<see cref="FirstSegments"/>).</summary>
+    public static ReadOnlySequenceSegment<byte>[] Chain(ReadOnlyMemory<byte>[] memories)
+    {
+        var chain = new ReadOnlySequenceSegment<byte>[memories.Length];
+        Segment? last = null;
+        for (var i = 0; i < memories.Length; i++)
+        {
+            last = last is null ? new Segment(memories[i], 0) : last.Append(memories[i]);
+            chain[i] = last;
+        }
+
+        return chain;
+    }
+
+    /// <summary>The sequence over the first <paramref name="count"/> segments of <paramref name="chain"/>.</summary>
+    public static ReadOnlySequence<byte> FirstSegments(ReadOnlySequenceSegment<byte>[] chain, int count) =>
+        new(chain[0], 0, chain[count - 1], chain[count - 1].Memory.Length);
+
     private sealed class Segment : ReadOnlySequenceSegment<byte>
     {
         public Segment(ReadOnlyMemory<byte> memory, long runningIndex)

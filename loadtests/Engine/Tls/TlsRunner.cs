@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
@@ -37,7 +36,7 @@ internal static class TlsRunner
         var tasks = new Task[count];
         var together = options.Start == StartMode.Together;
         progress.OnPhase("connect", $"{count} TLS connections to {options.Target} (connect + handshake, at most {TlsRun.MaxConcurrentOpens} at once)"
-            + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty)
+            + RunPhases.ConnectRateText(options, ", {0}/s")
             + (together ? string.Empty : ", each sending once it is up"));
         RunContext? run = null;
         TlsPacer? pacer = null;
@@ -100,9 +99,7 @@ internal static class TlsRunner
             var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress);
             using var registration = cancellationToken.Register(run.StopEarly);
             var scanner = ScanAsync(run, slots, owner.Aborted);
-            progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
-                ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
-                : string.Join(", ", profile.Steps));
+            RunPhases.AnnounceLoad(profile, progress);
             using var samplingStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampling = sampler.SampleUntilSendStopAsync(samplingStop.Token);
             if (!together && await Task.WhenAny(sampling, owner.Settled) == owner.Settled && owner.Established == 0)
@@ -118,9 +115,7 @@ internal static class TlsRunner
                 WarnFailed(owner, count, warnings, progress);
             }
 
-            progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
-            await Task.WhenAll(tasks).WaitAsync(options.DrainTimeout + options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
-            progress.OnFinished();
+            await RunPhases.DrainAsync(options, progress, Task.WhenAll(tasks), options.ConnectTimeout + TimeSpan.FromSeconds(5));
             owner.Abort();
             await scanner;
             if (pacer is not null)
@@ -192,29 +187,12 @@ internal static class TlsRunner
         }
     }
 
-    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => new(owner.FirstErrorIsUntrusted
-        ? owner.FirstError!
-        : $"no TLS connection to {options.Target} could be established: {owner.FirstError}");
+    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => owner.FirstErrorIsUntrusted
+        ? new LoadSetupException(owner.FirstError!)
+        : RunPhases.NoConnection(options, owner.FirstError, kind: "TLS ");
 
-    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress)
-    {
-        var messages = new List<string>();
-        if (owner.Failed > 0)
-        {
-            messages.Add($"{owner.Failed} of {count} TLS connections failed: {owner.FirstError}");
-        }
-
-        if (owner.NotAttempted > 0)
-        {
-            messages.Add($"{owner.NotAttempted} of {count} connections were not attempted before the measured window ended: lengthen --duration or --warmup, or raise --connect-rate");
-        }
-
-        foreach (var message in messages)
-        {
-            warnings.Add(message);
-            progress.OnWarning(message);
-        }
-    }
+    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress) =>
+        RunPhases.WarnConnectPhase(warnings, progress, count, owner.Failed, owner.FirstError, owner.NotAttempted, kind: "TLS ");
 
     private static LoadResult Result(
         LoadOptions options, RunContext run, TlsRun owner, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler, List<string> warnings,
@@ -222,7 +200,7 @@ internal static class TlsRunner
     {
         var connects = new ConnectPhase(owner.Established, owner.Failed, owner.NotAttempted, owner.FailedBy, Histograms.Create(), owner.FirstError);
         var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
-        var result = LoadRunner.BuildResult(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
+        var result = RunResult.Build(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
         var handshakes = Histograms.Merge(shards.Select(s => (HistogramBase)s.Handshake));
         var measured = shards.Sum(s => s.MeasuredHandshakes);
         var seconds = Math.Max(run.MeasuredSeconds, 1e-9);

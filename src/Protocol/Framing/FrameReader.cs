@@ -8,7 +8,7 @@ namespace EchoServers.Protocol.Framing;
 /// (valid until the reader advances). Single-segment input goes through <see cref="SpanFramer"/>; frames that
 /// straddle segments are found without copying the payload. A violation throws <see cref="ProtocolException"/>.
 /// </summary>
-public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
+public sealed class FrameReader
 {
     private readonly SpanFramer _framer;
     private readonly int _lineSearchLimit;
@@ -23,19 +23,37 @@ public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
     /// <summary>The framing read.</summary>
     public FramingKind Framing => _framer.Framing;
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Tries to parse one message from <paramref name="input"/>. On success <paramref name="consumed"/> and
+    /// <paramref name="examined"/> move past it; when more data is needed, <paramref name="examined"/> moves to the end.
+    /// </summary>
     public bool TryParseMessage(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> message)
+    {
+        long scanned = 0;
+        return TryParseMessage(input, ref scanned, ref consumed, ref examined, out message);
+    }
+
+    /// <summary>
+    /// As <see cref="TryParseMessage(in ReadOnlySequence{byte}, ref SequencePosition, ref SequencePosition, out ReadOnlySequence{byte})"/>,
+    /// resuming a line search where the last call on the same unconsumed bytes left it (the examined part): a line
+    /// that arrives in many small reads is scanned once in all, not once per read. The caller keeps
+    /// <paramref name="scanned"/> per connection (this reader is shared): 0 for new input, and as returned while the
+    /// same bytes stay unconsumed; it is 0 again after every message.
+    /// </summary>
+    public bool TryParseMessage(in ReadOnlySequence<byte> input, ref long scanned, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> message)
     {
         FrameStatus status;
         Frame frame;
         long declared;
         if (input.IsSingleSegment)
         {
-            status = _framer.TryParse(input.FirstSpan, out frame, out declared);
+            var scannedInSpan = (int)Math.Min(scanned, int.MaxValue);
+            status = _framer.TryParse(input.FirstSpan, ref scannedInSpan, out frame, out declared);
+            scanned = scannedInSpan;
         }
         else
         {
-            status = TryParseMultiSegment(input, out frame, out declared);
+            status = TryParseMultiSegment(input, ref scanned, out frame, out declared);
         }
 
         switch (status)
@@ -53,8 +71,10 @@ public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
         }
     }
 
-    private FrameStatus TryParseMultiSegment(in ReadOnlySequence<byte> input, out Frame frame, out long declared)
+    private FrameStatus TryParseMultiSegment(in ReadOnlySequence<byte> input, ref long scanned, out Frame frame, out long declared)
     {
+        var from = Math.Clamp(scanned, 0, input.Length);
+        scanned = 0;
         frame = default;
         declared = 0;
         switch (_framer.Framing)
@@ -64,15 +84,22 @@ public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
                 return _framer.TryParse(input.FirstSpan, out frame, out declared);
 
             case FramingKind.Line:
-                var window = input.Slice(0, Math.Min(input.Length, _lineSearchLimit));
-                var newline = window.PositionOf((byte)'\n');
+                var window = input.Length <= _lineSearchLimit ? input : input.Slice(0, _lineSearchLimit);
+                var unscanned = window.Slice(Math.Min(from, window.Length));
+                var newline = unscanned.PositionOf((byte)'\n');
                 if (newline is null)
                 {
-                    declared = Math.Min(input.Length, _lineSearchLimit);
-                    return input.Length >= _lineSearchLimit ? FrameStatus.TooLarge : FrameStatus.Incomplete;
+                    declared = window.Length;
+                    if (input.Length >= _lineSearchLimit)
+                    {
+                        return FrameStatus.TooLarge;
+                    }
+
+                    scanned = window.Length;
+                    return FrameStatus.Incomplete;
                 }
 
-                var newlineIndex = (int)window.Slice(0, newline.Value).Length;
+                var newlineIndex = (int)(window.Length - unscanned.Length + unscanned.Slice(0, newline.Value).Length);
                 var length = newlineIndex;
                 if (newlineIndex > 0 && window.Slice(newlineIndex - 1, 1).FirstSpan[0] == (byte)'\r')
                 {

@@ -40,6 +40,26 @@ public sealed class SpanFramer
     /// <param name="declared">On failure: the declared length, or bytes seen without a newline.</param>
     public FrameStatus TryParse(ReadOnlySpan<byte> input, out Frame frame, out long declared)
     {
+        var scanned = 0;
+        return TryParse(input, ref scanned, out frame, out declared);
+    }
+
+    /// <summary>
+    /// As <see cref="TryParse(ReadOnlySpan{byte}, out Frame, out long)"/>, resuming a line search where the last call
+    /// on the same unconsumed bytes left it, so a long line arriving in small reads is scanned once, not once per read.
+    /// </summary>
+    /// <param name="input">Bytes received and not yet consumed.</param>
+    /// <param name="scanned">
+    /// In: how many bytes at the start of <paramref name="input"/> an earlier call already found to hold no newline
+    /// (0 for new input). Out: the same for the next call when <see cref="FrameStatus.Incomplete"/>; 0 otherwise.
+    /// Ignored by the other framings.
+    /// </param>
+    /// <param name="frame">The frame, when <see cref="FrameStatus.Complete"/>.</param>
+    /// <param name="declared">On failure: the declared length, or bytes seen without a newline.</param>
+    public FrameStatus TryParse(ReadOnlySpan<byte> input, ref int scanned, out Frame frame, out long declared)
+    {
+        var from = Math.Clamp(scanned, 0, input.Length);
+        scanned = 0;
         frame = default;
         declared = 0;
         switch (Framing)
@@ -56,12 +76,20 @@ public sealed class SpanFramer
 
             case FramingKind.Line:
                 var window = input[..Math.Min(input.Length, _lineSearchLimit)];
-                var newline = window.IndexOf((byte)'\n');
+                var newline = from < window.Length ? window[from..].IndexOf((byte)'\n') : -1;
                 if (newline < 0)
                 {
-                    declared = Math.Min(input.Length, _lineSearchLimit);
-                    return input.Length >= _lineSearchLimit ? FrameStatus.TooLarge : FrameStatus.Incomplete;
+                    declared = window.Length;
+                    if (input.Length >= _lineSearchLimit)
+                    {
+                        return FrameStatus.TooLarge;
+                    }
+
+                    scanned = window.Length;
+                    return FrameStatus.Incomplete;
                 }
+
+                newline += from;
 
                 var length = newline > 0 && input[newline - 1] == (byte)'\r' ? newline - 1 : newline;
                 if (length > MaxFrame)

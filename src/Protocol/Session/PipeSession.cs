@@ -44,6 +44,8 @@ public sealed class PipeSession
         using var closing = closeRequested.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
 
         long messages = 0, bytesIn = 0, bytesOut = 0;
+        // How much of the unconsumed input is known to hold no line end: a long line is scanned once, not per read.
+        long scanned = 0;
         ProtocolError? error = null;
         SessionEndReason reason;
         try
@@ -62,7 +64,7 @@ public sealed class PipeSession
                 try
                 {
                     var consumed = remaining.Start;
-                    while (_reader.TryParseMessage(remaining, ref consumed, ref examined, out var payload))
+                    while (_reader.TryParseMessage(remaining, ref scanned, ref consumed, ref examined, out var payload))
                     {
                         if (!_options.Work.IsNone)
                         {

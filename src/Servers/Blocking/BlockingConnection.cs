@@ -16,6 +16,7 @@ internal sealed class BlockingConnection
     private readonly ServerContext _context;
     private readonly BlockingSession _session;
     private readonly EndPoint? _peer;
+    private readonly ReceiveDeadline _deadline;
     private SslStream? _tls;
     private string? _handshakeFailure;
     private volatile bool _aborted;
@@ -26,6 +27,7 @@ internal sealed class BlockingConnection
         _context = context;
         _session = session;
         _peer = socket.RemoteEndPoint;
+        _deadline = new ReceiveDeadline(socket, context.Options.Protocol.IdleTimeout, context.Options.Protocol.FrameTimeout);
     }
 
     /// <summary>
@@ -39,7 +41,7 @@ internal sealed class BlockingConnection
             return true;
         }
 
-        (_tls, _handshakeFailure) = tls.Authenticate(_socket);
+        (_tls, _handshakeFailure) = tls.Authenticate(_socket, new DeadlineStream(_socket, _deadline));
         if (_tls is null)
         {
             _socket.Dispose();
@@ -63,7 +65,7 @@ internal sealed class BlockingConnection
     {
         try
         {
-            var result = _session.Run(_socket, _tls, replySent);
+            var result = _session.Run(_socket, _deadline, _tls, replySent);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:

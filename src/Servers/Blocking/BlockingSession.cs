@@ -12,8 +12,10 @@ namespace EchoServers.Servers.Blocking;
 /// The echo protocol over a blocking <see cref="Socket"/>, for the threads and pool models. One receive buffer:
 /// each read is parsed for every complete frame, each is transformed into the send buffer, and the batch goes out
 /// in one blocking Send. A blocked Send is the backpressure: while the peer does not read, this thread does not
-/// read either. Idle timeout = SO_RCVTIMEO/SO_SNDTIMEO. Under <c>--tls</c> the same loop reads and writes an
-/// <see cref="SslStream"/> over the socket (see <see cref="TlsIo"/>); the timeouts still live on the socket beneath.
+/// read either. The idle and frame timeouts are deadlines of the session (<see cref="ReceiveDeadline"/>), which bounds
+/// every receive; a send waits at most the idle timeout (SO_SNDTIMEO). Under <c>--tls</c> the same loop reads and
+/// writes an <see cref="SslStream"/> over a <see cref="DeadlineStream"/> (see <see cref="TlsIo"/>), so the deadlines
+/// hold while a record is assembled beneath the session.
 /// <para>
 /// Memory per connection: a receive and a send buffer that start at <see cref="InitialBufferSize"/> and grow only
 /// as far as one whole frame needs (max frame + 4; 2 × 64 KiB + 8 with the defaults). Replies never outgrow the
@@ -40,25 +42,26 @@ internal sealed class BlockingSession
 
     /// <summary>
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
-    /// in line framing; the caller closes with <see cref="LingeringClose"/>), or idles out. Socket errors other than
-    /// the idle timeout propagate. <paramref name="replySent"/>, if given, runs right after every reply went out (the
-    /// threads model starts spare threads there, off the path of the replies).
+    /// in line framing; the caller closes with <see cref="LingeringClose"/>), or misses a deadline of
+    /// <paramref name="deadline"/> (idle or frame timeout; every receive goes through it, under TLS too). Socket
+    /// errors other than the timeouts propagate. <paramref name="replySent"/>, if given, runs right after every reply
+    /// went out: the threads model's accept strategy gives a new connection's thread its normal time slice back there
+    /// after the first reply, and holds service back while a connect storm is being admitted.
     /// </summary>
-    public SessionResult Run(Socket socket, SslStream? tls = null, Action? replySent = null)
+    public SessionResult Run(Socket socket, ReceiveDeadline deadline, SslStream? tls = null, Action? replySent = null)
     {
-        var idleMs = 0;
         if (_options.IdleTimeout > TimeSpan.Zero)
         {
-            idleMs = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
-            socket.ReceiveTimeout = idleMs;
-            socket.SendTimeout = idleMs;
+            // A peer that reads nothing for the idle timeout ends the session too.
+            socket.SendTimeout = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
         }
 
-        var frameDeadline = new FrameDeadline(socket, _options.FrameTimeout, idleMs);
-
+        deadline.Start();
         var receive = new byte[Math.Min(InitialBufferSize, _maxBufferSize)];
         var send = new byte[receive.Length];
         int start = 0, end = 0;
+        // How much of the unparsed input is known to hold no line end: a long line is scanned once, not per read.
+        var scanned = 0;
         long messages = 0, bytesIn = 0, bytesOut = 0;
         try
         {
@@ -70,7 +73,7 @@ internal sealed class BlockingSession
                 }
 
                 var received = tls is null
-                    ? socket.Receive(receive, end, receive.Length - end, SocketFlags.None)
+                    ? deadline.Receive(receive.AsSpan(end))
                     : TlsIo.Read(tls, receive, end, receive.Length - end);
                 if (received == 0)
                 {
@@ -91,7 +94,7 @@ internal sealed class BlockingSession
                 ProtocolError? error = null;
                 while (start < end)
                 {
-                    var status = _framer.TryParse(receive.AsSpan(start, end - start), out var frame, out var declared);
+                    var status = _framer.TryParse(receive.AsSpan(start, end - start), ref scanned, out var frame, out var declared);
                     if (status == FrameStatus.Incomplete)
                     {
                         break;
@@ -132,10 +135,7 @@ internal sealed class BlockingSession
                     start = end = 0;
                 }
 
-                if (!frameDeadline.Update(pending: start < end))
-                {
-                    return new SessionResult(SessionEndReason.IdleTimeout, null, messages, bytesIn, bytesOut);
-                }
+                deadline.Received(pending: start < end);
 
                 if (error is { } protocolError)
                 {

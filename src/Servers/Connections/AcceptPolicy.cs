@@ -55,7 +55,8 @@ internal sealed class AcceptPolicy(ServerContext context)
         }
     }
 
-    private static EndPoint? PeerOf(Socket socket)
+    /// <summary>The peer of an accepted socket, or null when it already reset or closed.</summary>
+    public static EndPoint? PeerOf(Socket socket)
     {
         try
         {

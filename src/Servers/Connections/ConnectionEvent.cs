@@ -9,6 +9,9 @@ public enum ConnectionEvent
     /// <summary>Closed after the idle timeout.</summary>
     IdleTimeout,
 
+    /// <summary>Aborted because the peer took no replies for the send timeout (during the session or after it).</summary>
+    SendTimeout,
+
     /// <summary>--tls: the handshake failed (plain text, an old version, garbage, the client's rejection) or missed its deadline.</summary>
     HandshakeFailed,
 

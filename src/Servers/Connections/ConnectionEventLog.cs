@@ -159,6 +159,9 @@ public sealed partial class ConnectionEventLog : IDisposable
             case ConnectionEvent.IdleTimeout:
                 _metrics?.IdleClosed();
                 break;
+            case ConnectionEvent.SendTimeout:
+                _metrics?.SendTimedOut();
+                break;
             case ConnectionEvent.RefusedLimit or ConnectionEvent.RefusedQueueFull or ConnectionEvent.RefusedStopping:
                 _metrics?.ConnectionRejected();
                 break;
@@ -177,6 +180,7 @@ public sealed partial class ConnectionEventLog : IDisposable
     {
         ConnectionEvent.Reset => "reset by peer",
         ConnectionEvent.IdleTimeout => "closed after the idle timeout",
+        ConnectionEvent.SendTimeout => "aborted after the send timeout (the peer took no replies)",
         ConnectionEvent.HandshakeFailed => "failed the TLS handshake",
         ConnectionEvent.RefusedLimit => "refused (--max-connections reached)",
         ConnectionEvent.RefusedQueueFull => "refused (pool queue full)",

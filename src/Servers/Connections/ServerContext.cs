@@ -66,6 +66,23 @@ internal sealed class ServerContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// The one release order of a connection that held a limiter slot, whatever the model: slot first, metric next,
+    /// tracking last, so whoever sees the connection gone (the active gauge, the drain) can reuse its slot.
+    /// <paramref name="opened"/>: it was counted as accepted (under <c>--tls</c>, only once its handshake completed).
+    /// </summary>
+    public void Release<T>(ActiveConnections<T> connections, T connection, bool opened)
+        where T : class
+    {
+        Limiter.Release();
+        if (opened)
+        {
+            Metrics.ConnectionClosed();
+        }
+
+        connections.Remove(connection);
+    }
+
     /// <summary>Test hooks (fault injection); null in production.</summary>
     public ServerTestHooks? Hooks => Options.TestHooks;
 

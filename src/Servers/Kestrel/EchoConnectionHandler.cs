@@ -40,10 +40,7 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         }
         finally
         {
-            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
-            context.Limiter.Release();
-            context.Metrics.ConnectionClosed();
-            state.Connections.Remove(connection);
+            context.Release(state.Connections, connection, opened: true);
         }
     }
 

@@ -9,10 +9,12 @@ namespace EchoServers.Servers.Connections.Admission;
 internal sealed class AdmissionGate : IDisposable
 {
     /// <summary>
-    /// Connections that may be accepted beyond the limit, only to be refused (ERROR line, FIN): enough to keep telling
-    /// clients the server is full, few enough that refusals in flight cannot eat the descriptor reserve.
+    /// Connections that may be accepted beyond the limit, only to be refused (ERROR line, FIN, then at most
+    /// <see cref="LingeringClose.MaxTime"/> waiting for the peer's FIN): a refusal's cost is bounded by that time, so
+    /// this many refusals a second are told at once and a burst of over-limit clients does not wait unseen in the
+    /// backlog behind a few lingering ones; few enough to stay inside the descriptor reserve the host keeps (200).
     /// </summary>
-    public const int RefusalSlots = 4;
+    public const int RefusalSlots = 64;
 
     private readonly SemaphoreSlim _slots;
 

@@ -6,11 +6,13 @@ using Microsoft.AspNetCore.Http.Features;
 namespace EchoServers.Servers.Connections.Admission;
 
 /// <summary>
-/// A transport connection that gives its <see cref="AdmissionGate"/> slot back once Kestrel has disposed it: the socket
-/// transport's dispose waits for its send and receive loops, which close the socket, so the slot follows the descriptor.
-/// Everything else is the transport's own connection (same features, pipes and close token).
+/// A transport connection that gives its <see cref="AdmissionGate"/> slot back once it is disposed: the transport's
+/// dispose waits for its send and receive loops, which close the socket, so the slot follows the descriptor. That wait
+/// is bounded by the send timeout (<paramref name="context"/>): a peer that takes none of the last replies for that long
+/// is aborted and counted, so it cannot hold the slot. Everything else is the transport's own connection (same
+/// features, pipes and close token).
 /// </summary>
-internal sealed class GatedConnection(ConnectionContext inner, AdmissionGate gate) : ConnectionContext
+internal sealed class GatedConnection(ConnectionContext inner, AdmissionGate gate, ServerContext? context) : ConnectionContext
 {
     private int _exited;
 
@@ -34,7 +36,15 @@ internal sealed class GatedConnection(ConnectionContext inner, AdmissionGate gat
     {
         try
         {
-            await inner.DisposeAsync();
+            if (context is null)
+            {
+                await inner.DisposeAsync();
+            }
+            else
+            {
+                await TransportSession.CloseAsync(context, inner);
+            }
+
             await base.DisposeAsync();
         }
         finally

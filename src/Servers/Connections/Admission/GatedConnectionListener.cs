@@ -8,8 +8,9 @@ namespace EchoServers.Servers.Connections.Admission;
 /// this it accepts as fast as clients arrive and every over-limit client holds a descriptor until its refusal is sent.
 /// Here the transport's accept is not called until the <see cref="AdmissionGate"/> has a slot: at the limit the rest
 /// wait in the kernel backlog (like the eventloop model backing off) and the server idles instead of retrying EMFILE.
+/// With a <paramref name="context"/>, a connection's dispose is bounded by its send timeout (see <see cref="GatedConnection"/>).
 /// </summary>
-internal sealed class GatedConnectionListener(IConnectionListener inner, AdmissionGate gate) : IConnectionListener
+internal sealed class GatedConnectionListener(IConnectionListener inner, AdmissionGate gate, ServerContext? context = null) : IConnectionListener
 {
     private readonly CancellationTokenSource _unbound = new();
 
@@ -32,7 +33,7 @@ internal sealed class GatedConnectionListener(IConnectionListener inner, Admissi
             }
 
             accepted = true;
-            return new GatedConnection(connection, gate);
+            return new GatedConnection(connection, gate, context);
         }
         finally
         {

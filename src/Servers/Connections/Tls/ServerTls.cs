@@ -11,7 +11,7 @@ namespace EchoServers.Servers.Connections.Tls;
 /// <summary>
 /// A server's TLS, made once: the certificate (with its chain context, so no handshake builds a chain), the
 /// authentication options every handshake shares (TLS 1.2 and 1.3 only, no client certificate, no renegotiation),
-/// the handshake deadline, and the handshakes themselves for the models that run SslStream (threads, pool, async).
+/// the handshake deadline, and the handshakes themselves for the models that run SslStream (threads, pool, and async over any transport).
 /// A handshake that fails or misses its deadline closes that connection and is counted as
 /// <see cref="ConnectionEvent.HandshakeFailed"/>; it never reaches the session.
 /// </summary>
@@ -59,11 +59,12 @@ internal sealed class ServerTls : IDisposable
     /// The server side of the handshake over a blocking <paramref name="socket"/>, on the connection's own thread.
     /// The deadline shuts the socket down under a handshake that stalls (which wakes the blocked receive). Not
     /// counted here when it fails: the caller gives the connection's slot back first, then reports
-    /// <see cref="HandshakeOutcome.Failure"/> with <see cref="Failed(EndPoint?, string)"/>.
+    /// <see cref="HandshakeOutcome.Failure"/> with <see cref="Failed(EndPoint?, string)"/>. <paramref name="transport"/>,
+    /// when given, is the stream over <paramref name="socket"/> the session's records travel on.
     /// </summary>
-    public HandshakeOutcome Authenticate(Socket socket)
+    public HandshakeOutcome Authenticate(Socket socket, Stream? transport = null)
     {
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var stream = new SslStream(transport ?? new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         using var deadline = new CancellationTokenSource(HandshakeTimeout);
         Exception? error = null;
         using (deadline.Token.UnsafeRegister(static state => ShutdownQuietly((Socket)state!), socket))
@@ -90,13 +91,13 @@ internal sealed class ServerTls : IDisposable
     }
 
     /// <summary>
-    /// The server side of the handshake over <paramref name="socket"/>, asynchronously, within the deadline. A failure
-    /// is reported by the caller (see <see cref="Authenticate"/>); when <paramref name="cancellationToken"/> ended it
-    /// (the server is closing) there is neither stream nor failure.
+    /// The server side of the handshake over <paramref name="transport"/> (the transport connection's pipes as a
+    /// stream), asynchronously, within the deadline. A failure is reported by the caller (see <see cref="Authenticate"/>);
+    /// when <paramref name="cancellationToken"/> ended it (the server is closing) there is neither stream nor failure.
     /// </summary>
-    public async Task<HandshakeOutcome> AuthenticateAsync(Socket socket, CancellationToken cancellationToken)
+    public async Task<HandshakeOutcome> AuthenticateAsync(Stream transport, CancellationToken cancellationToken)
     {
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var stream = new SslStream(transport, leaveInnerStreamOpen: false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(HandshakeTimeout);
         try

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
+using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Connections.Tls;
 
@@ -30,6 +31,53 @@ internal sealed class TlsRefuser(ServerTls tls, FramingKind framing) : IDisposab
         }
 
         _ = RefuseAsync(socket, errorLine);
+    }
+
+    /// <summary>
+    /// Refuses a transport connection (the async model, any transport) the same way: over TLS while a slot is free,
+    /// else closed without a word; bounded by the handshake deadline; never throws.
+    /// </summary>
+    public async Task RefuseAsync(ConnectionContext connection, byte[] errorLine, CancellationToken closing)
+    {
+        if (Interlocked.Increment(ref _inFlight) > Slots || _stopped.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            await connection.DisposeAsync();
+            return;
+        }
+
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopped.Token, closing);
+            deadline.CancelAfter(tls.HandshakeTimeout);
+            var (secured, _) = await TlsConnection.OpenAsync(tls, connection, deadline.Token);
+            if (secured is null)
+            {
+                connection.Abort(new ConnectionAbortedException("refused"));
+                await connection.DisposeAsync();
+                return;
+            }
+
+            if (framing == FramingKind.Line)
+            {
+                await secured.Transport.Output.WriteAsync(errorLine, deadline.Token);
+            }
+
+            // close_notify, FIN, then the transport's bounded linger; a peer that reads nothing is reset at the deadline.
+            using (deadline.Token.UnsafeRegister(static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("refusal deadline")), connection))
+            {
+                await secured.DisposeAsync();
+            }
+        }
+        catch (Exception ex) when (ServerTls.IsHandshakeFailure(ex) || ex is ConnectionAbortedException or ConnectionResetException)
+        {
+            // The peer went away or stalled: it was being refused anyway.
+            await connection.DisposeAsync();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 
     /// <summary>Stops the refusals in flight (their sockets are closed).</summary>

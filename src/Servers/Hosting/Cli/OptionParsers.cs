@@ -12,6 +12,8 @@ namespace EchoServers.Servers.Hosting.Cli;
 /// </summary>
 internal static class OptionParsers
 {
+    private static readonly Func<ArgumentResult, int> FrameSize = OptionValue.Parser("--max-frame", ValueParsers.FrameSize);
+
     public static IPAddress Host(ArgumentResult result)
     {
         var text = Single(result);
@@ -36,7 +38,7 @@ internal static class OptionParsers
 
     public static int MaxFrame(ArgumentResult result)
     {
-        var size = OptionValue.Parser("--max-frame", ValueParsers.FrameSize)(result);
+        var size = FrameSize(result);
         return size == 0 ? ProtocolLimits.DefaultMaxFrame : size;
     }
 

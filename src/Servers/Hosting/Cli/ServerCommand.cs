@@ -104,6 +104,13 @@ internal sealed class ServerCommand
         HelpName = "duration",
     };
 
+    private readonly Option<TimeSpan?> _sendTimeout = new("--send-timeout")
+    {
+        Description = "Abort a connection whose peer takes no replies for this long while replies wait, e.g. 30s; 0 or none = never [default: 30s]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--send-timeout"),
+        HelpName = "duration",
+    };
+
     private readonly Option<int> _workers = new("--workers")
     {
         Description = "pool: worker threads (5, the classic lesson's pool size)",
@@ -216,7 +223,7 @@ internal sealed class ServerCommand
     {
         Root = new RootCommand(Description)
         {
-            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
+            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout, _sendTimeout,
             _workers, _queue, _spareThreads, _loops, _transport, _tls, _cert, _key, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
             _metricsPort, _metricsHost, _otlpEndpoint,
         };
@@ -300,6 +307,7 @@ internal sealed class ServerCommand
             ? new TlsOptions { CertificatePath = parse.GetValue(_cert)?.FullName, KeyPath = parse.GetValue(_key)?.FullName }
             : null,
         DrainTimeout = parse.GetValue(_drainTimeout) ?? TimeSpan.FromSeconds(5),
+        SendTimeout = parse.GetValue(_sendTimeout) ?? TimeSpan.FromSeconds(30),
         StatsInterval = parse.GetValue(_statsInterval) ?? TimeSpan.FromSeconds(10),
         Protocol = new ProtocolOptions
         {

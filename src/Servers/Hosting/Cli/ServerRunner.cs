@@ -75,7 +75,7 @@ internal static partial class ServerRunner
         FatalErrors.Raised += OnFatal;
         try
         {
-            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, crashed.Task, export);
+            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, export, crashed.Task);
         }
         finally
         {
@@ -91,8 +91,8 @@ internal static partial class ServerRunner
         EchoMetrics metrics,
         X509Certificate2? certificate,
         WorkerIdentity? worker,
-        Task<(string What, Exception Error)> crashed,
-        MetricsExportOptions? export)
+        MetricsExportOptions? export,
+        Task<(string What, Exception Error)> crashed)
     {
         var exitCode = 0;
         await using (server)

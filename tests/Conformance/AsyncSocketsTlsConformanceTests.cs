@@ -2,7 +2,7 @@ using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Tests.Conformance;
 
-public sealed class AsyncTlsConformanceTests : TlsConformanceTests
+public sealed class AsyncSocketsTlsConformanceTests : TlsConformanceTests
 {
     protected override ServerModel Model => ServerModel.Async;
 

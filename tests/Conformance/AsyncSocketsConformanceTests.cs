@@ -2,7 +2,7 @@ using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Tests.Conformance;
 
-public sealed class AsyncConformanceTests : EchoServerConformanceTests
+public sealed class AsyncSocketsConformanceTests : EchoServerConformanceTests
 {
     protected override ServerModel Model => ServerModel.Async;
 
