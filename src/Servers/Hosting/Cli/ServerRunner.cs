@@ -49,6 +49,11 @@ internal static partial class ServerRunner
                 return Fail(ex.Message);
             }
 
+            if (ServerCertificate.KeyPermissionWarning(tls) is { } warning)
+            {
+                LogKeyPermissions(logger, warning);
+            }
+
             options = options with { Tls = tls with { Certificate = certificate } };
         }
 
@@ -193,6 +198,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {Requested} lowered to {Allowed}: the open-file limit is {Limit} and the runtime needs a reserve (raise it with ulimit -n)")]
     private static partial void LogDescriptorBudget(ILogger logger, int requested, int allowed, long limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogKeyPermissions(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);
