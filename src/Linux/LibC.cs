@@ -79,6 +79,10 @@ internal static unsafe partial class LibC
 
     // processes, threads, time
 
+    /// <summary>statx(2): <paramref name="buffer"/> is a <c>struct statx</c> (256 bytes, the same layout on every ABI).</summary>
+    [LibraryImport(Library, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
     [LibraryImport(Library, EntryPoint = "getrlimit", SetLastError = true)]
     public static partial int GetRLimit(int resource, RLimit* limit);
 

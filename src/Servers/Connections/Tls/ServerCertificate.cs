@@ -24,6 +24,13 @@ internal static class ServerCertificate
     /// <summary>Loads <paramref name="certificatePath"/> (PEM, or PKCS#12 without a password) with its key.</summary>
     public static X509Certificate2 Load(string certificatePath, string? keyPath)
     {
+        // Before any open: opening a FIFO waits for a writer, and a device may never end.
+        RequireRegularFile(certificatePath, "--cert");
+        if (keyPath is not null)
+        {
+            RequireRegularFile(keyPath, "--key");
+        }
+
         try
         {
             if (IsPem(certificatePath))
@@ -56,6 +63,37 @@ internal static class ServerCertificate
             var what = keyPath is null ? certificatePath : $"{certificatePath} with key {keyPath}";
             throw new TlsSetupException($"cannot load the certificate {what}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// A warning when the file holding the private key (<c>--key</c>, or <c>--cert</c> itself without it) can be read
+    /// by the file's group or by others, as ssh does for its keys; null when only its owner can read it (or on Windows).
+    /// </summary>
+    public static string? KeyPermissionWarning(TlsOptions options)
+    {
+        if (options.Certificate is not null || (options.KeyPath ?? options.CertificatePath) is not { } path || OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        const UnixFileMode othersMayRead = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if ((mode & othersMayRead) == 0)
+        {
+            return null;
+        }
+
+        var who = (mode & othersMayRead) == othersMayRead ? "its group and others" : (mode & UnixFileMode.GroupRead) != 0 ? "its group" : "others";
+        return $"the private key in {path} can be read by {who} (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): chmod 600 {path}";
     }
 
     /// <summary>
@@ -106,6 +144,14 @@ internal static class ServerCertificate
         }
 
         return string.Join(", ", names);
+    }
+
+    private static void RequireRegularFile(string path, string option)
+    {
+        if (!Linux.FileKind.MayBeRegular(path, out var kind))
+        {
+            throw new TlsSetupException($"cannot load {option} {path}: it is a {kind}, not a regular file");
+        }
     }
 
     private static bool IsPem(string path)

@@ -50,6 +50,11 @@ internal static partial class ServerRunner
                 return Fail(ex.Message);
             }
 
+            if (ServerCertificate.KeyPermissionWarning(tls) is { } warning)
+            {
+                LogKeyPermissions(logger, warning);
+            }
+
             options = options with { Tls = tls with { Certificate = certificate } };
         }
 
@@ -247,6 +252,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{What} crashed: stopping and exiting with code {ExitCode} so that a supervisor restarts the server")]
     private static partial void LogCrashed(ILogger logger, string what, int exitCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogKeyPermissions(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);
