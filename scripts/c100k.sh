@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # c100k.sh — many concurrent connections held by one server group, each sending one 64-byte message every 5 s
-# (open model), load from several echo-load processes merged exactly. The target run:
+# (open model), load from several echo-load processes merged exactly. The 100,000-connection target run:
 #
 #   scripts/c100k.sh [MODEL[:TRANSPORT]=eventloop] [CONNECTIONS=100000] [SERVER_PROCESSES=6] [LOAD_PROCESSES=6] [SECONDS=60]
 #

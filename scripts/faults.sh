@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The reliability suite (issue 8). One command, one line per case: case, model, pass/fail, figure.
+# The reliability suite. One command, one line per case: case, model, pass/fail, figure.
 #
 #   scripts/faults.sh            quick subset: the xunit "Reliability" category (CI runs it; ~2 min)
 #   scripts/faults.sh --full     quick subset + the heavy "ReliabilityFull" cases (ECHO_FULL=1): 10k connections,

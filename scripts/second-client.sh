@@ -6,7 +6,7 @@
 #
 #   scripts/second-client.sh [-n CONNECTIONS=50] [-d SECONDS=5] [-r PASSES=3] [SERVER...]
 #
-# A SERVER is c (the C epoll reference, ../shared/reference/c-epoll-echo.c) or MODEL[:TRANSPORT] (async:sockets,
+# A SERVER is c (the C epoll reference, reference/c/epoll-echo.c) or MODEL[:TRANSPORT] (async:sockets,
 # kestrel:epoll; default: c async:epoll async:sockets kestrel:epoll eventloop). Servers are interleaved, rotated each
 # pass. Server on core 0, client on core 1; each server is first warmed 3 s by the same client (JIT). Per run: msgs/s,
 # server CPU µs per message (utime+stime from /proc/PID/stat over the client's run), system calls per message (perf's
@@ -27,9 +27,9 @@ servers=("$@")
 (( seconds >= 3 )) || { echo "second-client.sh: -d must be at least 3 (perf counts over the middle of the run)" >&2; exit 2; }
 dll=${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}
 [[ -f $dll ]] || { echo "second-client.sh: $dll not found: dotnet build EchoServers.sln -c Release" >&2; exit 1; }
-client=/tmp/storm-client cref=/tmp/c-epoll-echo
+client=/tmp/storm-client cref=artifacts/reference/c/epoll-echo
 gcc -O2 -Wall -o "$client" scripts/storm-client.c -lm
-gcc -O2 -o "$cref" ../shared/reference/c-epoll-echo.c -lpthread
+bash scripts/build-references.sh c > /dev/null
 perf_ok=0
 perf stat -e raw_syscalls:sys_enter -- true > /dev/null 2>&1 && perf_ok=1
 out=$(mktemp -d /tmp/second-client.XXXXXX)

@@ -5,7 +5,7 @@
 #   scripts/syscalls-per-message.sh MODEL[:TRANSPORT]|c [CONNECTIONS=50] [PIPELINE=1] [ENV=VALUE...]
 #
 # MODEL:TRANSPORT (async:sockets, kestrel:epoll) adds --transport, as the bench's model spec does.
-# MODEL runs src/Servers/bin/Release (build first; $ECHO_SERVER_DLL overrides); c runs the C epoll reference (/tmp/c-epoll-echo). Messages in
+# MODEL runs src/Servers/bin/Release (build first; $ECHO_SERVER_DLL overrides); c runs the C epoll reference (reference/c/epoll-echo.c, built into artifacts/reference/c). Messages in
 # the window = the generator's per-second counts for the seconds the window covers. Server on core 0, generator on core 1, port 17490.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,8 @@ shift $(( $# < 3 ? $# : 3 ))
 port=17490
 out=$(mktemp -d /tmp/syscalls.XXXXXX)
 if [[ $model == c ]]; then
-  [[ -x /tmp/c-epoll-echo ]] || gcc -O2 -o /tmp/c-epoll-echo "$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/c-epoll-echo.c" -lpthread
-  taskset -c 0 /tmp/c-epoll-echo $port > "$out/server.log" 2>&1 &
+  bash scripts/build-references.sh c > /dev/null
+  taskset -c 0 artifacts/reference/c/epoll-echo $port > "$out/server.log" 2>&1 &
 else
   transport=()
   [[ $model == *:* ]] && transport=(--transport "${model#*:}")

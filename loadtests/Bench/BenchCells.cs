@@ -34,7 +34,7 @@ public static class BenchCells
     /// <summary>The cells of <c>--quick</c> (CI's smoke test): many connections one at a time, and pipelining.</summary>
     public static IReadOnlyList<string> QuickNames { get; } = ["c50", "c50p16"];
 
-    /// <summary>The cells of issue 7's performance targets.</summary>
+    /// <summary>The cells of the performance targets (docs/performance.md): c50, c50p16, c1000, c10000.</summary>
     public static IReadOnlyList<string> TargetNames { get; } = ["c50", "c50p16", "c1000", "c10000"];
 
     /// <summary>Parses a comma-separated list of cell names (order kept, duplicates refused).</summary>

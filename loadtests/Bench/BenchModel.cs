@@ -1,8 +1,8 @@
 namespace EchoServers.Load.Bench;
 
 /// <summary>
-/// One row of the bench: an <c>echo-server</c> model with its arguments, or the external <c>--reference</c>
-/// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the reference notes' server, which serves 5
+/// One row of the bench: an <c>echo-server</c> model with its arguments, or an external <c>--reference</c>
+/// server. <c>pool</c> runs with its defaults (5 workers, queue 100: the classic lesson's Python pool, which serves 5
 /// connections at once); <c>pool:N</c> runs <c>--workers N</c> and is labelled <c>pool(N)</c>. <c>async:T</c> and
 /// <c>kestrel:T</c> run <c>--transport T</c> (sockets or epoll) and keep that label, so both transports appear side by
 /// side; plain <c>async</c>/<c>kestrel</c> run the server's default transport (epoll on Linux).
@@ -31,16 +31,8 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
     /// <summary>Whether this row can run <paramref name="cell"/>.</summary>
     public bool CanRun(BenchCell cell) => (!IsReference || cell.ReferenceCanJoin) && (!cell.Tls || ServesTls);
 
-    /// <summary>
-    /// Whether <c>echo-server --tls</c> runs for this row: not the event loop, not async on the epoll transport (both
-    /// refuse it), not the reference (raw echo only). Plain <c>async</c> is started on the socket transport for TLS.
-    /// </summary>
-    public bool ServesTls => !IsReference && Model switch
-    {
-        "eventloop" => false,
-        "async" => Transport != "epoll",
-        _ => true,
-    };
+    /// <summary>Whether <c>echo-server --tls</c> runs for this row: not the event loop (it refuses it), not the reference (raw echo only); TLS runs on any transport.</summary>
+    public bool ServesTls => !IsReference && Model != "eventloop";
 
     /// <summary>The <c>--transport</c> in <see cref="ExtraArgs"/>, or null for the server's default.</summary>
     public string? Transport
@@ -52,11 +44,11 @@ public sealed record BenchModel(string Label, string? Model, IReadOnlyList<strin
         }
     }
 
-    /// <summary>The reference row for <paramref name="commandTemplate"/>, labelled by its program's file name.</summary>
-    public static BenchModel Reference(string commandTemplate)
+    /// <summary>The reference row for <paramref name="commandTemplate"/>, labelled <paramref name="label"/> or by its program's file name.</summary>
+    public static BenchModel Reference(string commandTemplate, string? label = null)
     {
         var words = CommandLine.Split(commandTemplate);
-        var label = words.Count > 0 ? Path.GetFileName(words[0]) : "reference";
+        label ??= words.Count > 0 ? Path.GetFileName(words[0]) : "reference";
         return new BenchModel(label, null, [], commandTemplate);
     }
 

@@ -21,11 +21,14 @@ public sealed record BenchResult
 
     public required IReadOnlyList<BenchCell> Cells { get; init; }
 
-    /// <summary>Row labels in report order (the reference last).</summary>
+    /// <summary>Row labels in report order (the references last).</summary>
     public required IReadOnlyList<string> Models { get; init; }
 
-    /// <summary>The reference row's label, or null.</summary>
+    /// <summary>The reference row's label (the first <c>--reference</c>: ratios are to it), or null.</summary>
     public string? Reference { get; init; }
+
+    /// <summary>Every external row's label (<c>--reference</c>), <see cref="Reference"/> first.</summary>
+    public IReadOnlyList<string> References { get; init; } = [];
 
     public required IReadOnlyList<BenchServer> Servers { get; init; }
 

@@ -120,6 +120,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
             Cells = settings.Cells,
             Models = labels,
             Reference = reference,
+            References = [.. rows.Where(r => r.IsReference).Select(r => r.Label)],
             Servers = serverRecords,
             Runs = runs,
             Summaries = summaries,
@@ -269,7 +270,7 @@ public sealed class BenchRunner(BenchSettings settings, TextWriter progress)
     {
         if (settings.Models.Any(m => m.Label == "pool"))
         {
-            notes.Add($"pool runs with its defaults ({BenchModel.PoolDefaultWorkers} workers, queue 100), the reference notes' server: it serves {BenchModel.PoolDefaultWorkers} connections at once; "
+            notes.Add($"pool runs with its defaults ({BenchModel.PoolDefaultWorkers} workers, queue 100), the classic lesson's Python pool: it serves {BenchModel.PoolDefaultWorkers} connections at once; "
                 + "the next 100 wait in its queue (their messages time out or go missing: errors) and the rest are refused (closed at once: eof errors). "
                 + "Its rates are what 5 connections get; its errors are its admission control at work, recorded as they are. --models pool:N runs it with N workers.");
             if (settings.Cells.Any(c => c.Storm))

@@ -134,13 +134,8 @@ internal sealed class BenchServers(BenchSettings settings, IReadOnlyList<string>
 
         if (tls)
         {
-            // Its self-signed certificate (the load takes it with --insecure); async on the socket transport, the
-            // one of its transports that serves TLS, whatever the server's default.
+            // Its self-signed certificate (the load takes it with --insecure), on the row's transport.
             arguments.Add("--tls");
-            if (model.Model == "async" && model.Transport is null)
-            {
-                arguments.AddRange(["--transport", "sockets"]);
-            }
         }
 
         return new ServerSlot(model, work, new ServerProcess(arguments, serverCpu), tls) { Processes = processes };

@@ -7,8 +7,11 @@ public sealed record BenchSettings
 
     public required IReadOnlyList<BenchCell> Cells { get; init; }
 
-    /// <summary>The external reference server's command with <c>{port}</c>, or null.</summary>
-    public string? Reference { get; init; }
+    /// <summary>The external servers' rows (<c>--reference</c>), in the order given: the first is the one ratios are to.</summary>
+    public IReadOnlyList<BenchModel> References { get; init; } = [];
+
+    /// <summary>The named references (<c>--reference c</c>) to build, or check built, before the bench starts.</summary>
+    public IReadOnlyList<ReferenceBuild> ReferenceBuilds { get; init; } = [];
 
     public int Passes { get; init; } = 3;
 
@@ -48,6 +51,6 @@ public sealed record BenchSettings
     /// <summary>The command line as given, for the report.</summary>
     public string CommandLineText { get; init; } = string.Empty;
 
-    /// <summary>The rows: our models, then the reference (if any).</summary>
-    public IReadOnlyList<BenchModel> Rows => Reference is { } reference ? [.. Models, BenchModel.Reference(reference)] : Models;
+    /// <summary>The rows: our models, then the references (if any).</summary>
+    public IReadOnlyList<BenchModel> Rows => [.. Models, .. References];
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EchoServers.Load.Bench;
 using EchoServers.Load.Engine;
+using EchoServers.Load.Metrics;
 using EchoServers.Load.Reports;
 
 namespace EchoServers.Load.Cli;
@@ -14,17 +15,18 @@ internal static class BenchCommand
     public static Command Create()
     {
         var options = new BenchCommandOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("bench", "Start each server model (from this build) and the optional --reference, run the same cells against each in interleaved passes, write one report (Markdown, HTML, JSON).");
-        foreach (var option in options.All)
+        foreach (var option in options.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, parse, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, metrics, parse, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(BenchCommandOptions definition, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(BenchCommandOptions definition, MetricsOptions metrics, ParseResult parse, CancellationToken cancellationToken)
     {
         if (!definition.TryBind(parse, DateTime.UtcNow, out var settings, out var error))
         {
@@ -32,10 +34,23 @@ internal static class BenchCommand
             return RunCommand.UsageError;
         }
 
+        if (!metrics.TryStart(parse, out var endpoint, out error))
+        {
+            await Console.Error.WriteLineAsync($"echo-load: {error}");
+            return RunCommand.UsageError;
+        }
+
+        await using var metricsEndpoint = endpoint;
+
         settings = settings with { CommandLineText = "echo-load " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(Quote)) };
         BenchResult result;
         try
         {
+            foreach (var build in settings.ReferenceBuilds)
+            {
+                await build.EnsureBuiltAsync(Console.Error, cancellationToken);
+            }
+
             result = await new BenchRunner(settings, Console.Error).RunAsync(cancellationToken);
         }
         catch (LoadSetupException ex)
@@ -65,7 +80,7 @@ internal static class BenchCommand
             .Select(s => $"server {s.Model} {s.Work}: {s.Error ?? "killed after its drain"}"));
         if (quick)
         {
-            var ours = result.Models.Where(m => m != result.Reference).ToHashSet();
+            var ours = result.Models.Except(result.References).ToHashSet();
             problems.AddRange(result.Servers.Where(s => ours.Contains(s.Model) && s.ExitCode is not (null or 0))
                 .Select(s => $"server {s.Model} exited with {s.ExitCode} after SIGTERM (0 expected)"));
             problems.AddRange(result.Runs.Where(r => r.ErrorCount > 0 || r.Result is { Valid: false })

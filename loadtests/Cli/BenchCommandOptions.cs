@@ -1,20 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
 using EchoServers.Load.Bench;
-using EchoServers.Protocol.Text;
+using EchoServers.Options;
 
 namespace EchoServers.Load.Cli;
 
-/// <summary>The options of <c>bench</c>; values are parsed here so every mistake gets one clear line.</summary>
+/// <summary>The options of <c>bench</c>, typed with the shared parsers (<see cref="ValueParsers"/>): every mistake gets one clear line.</summary>
 internal sealed class BenchCommandOptions
 {
     private readonly Option<string?> _models = new("--models", "-m") { Description = $"Rows, comma-separated: threads, pool (its defaults: 5 workers), pool:N (N workers), async, eventloop, kestrel; async:sockets|epoll and kestrel:sockets|epoll pick the transport (default: the server's, epoll on Linux) [default: {BenchModel.DefaultList}; --quick: {BenchModel.QuickList}]" };
     private readonly Option<string?> _cells = new("--cells") { Description = $"Cells, comma-separated, from: {string.Join(", ", BenchCells.All.Select(c => c.Name))} [default: all but c100k (long: 100,000 connections for 60 s; name it to run it); --quick: {string.Join(",", BenchCells.QuickNames)}]" };
-    private readonly Option<string?> _reference = new("--reference") { Description = "An external raw echo server as an extra row: its command with {port}, e.g. \"/tmp/c-epoll-echo {port}\" (skips --work and TLS cells)" };
-    private readonly Option<int?> _passes = new("--passes") { Description = "Passes over every cell and row, interleaved [default: 3; --quick: 1]" };
-    private readonly Option<string?> _duration = new("--duration", "-d") { Description = "Measured time per run [default: 3s; --quick: 2s]" };
-    private readonly Option<string?> _warmup = new("--warmup") { Description = "Load before each run's measurement, not counted [default: 1s; --quick: 0.5s]" };
-    private readonly Option<string?> _jitWarmup = new("--jit-warmup") { Description = "Load on each server when first started, before any cell (tiered JIT) [default: 5s; --quick: 2s]" };
+    private readonly Option<string[]> _reference = new("--reference") { Description = "External raw echo servers as extra rows, repeatable: c, go, dotnetty (the servers of the repository's reference/ folder, built on first use; a list: c,go,dotnetty), or a command with {port}, e.g. \"/opt/echo {port}\". The first is the one ratios are to (skips --work and TLS cells)", Arity = ArgumentArity.OneOrMore };
+    private readonly ValueOption<int> _passes = new("--passes", ValueParsers.Count(1, 1000), "Passes over every cell and row, interleaved [default: 3; --quick: 1]");
+    private readonly ValueOption<TimeSpan> _duration = new("--duration", ValueParsers.PositiveDuration, "Measured time per run [default: 3s; --quick: 2s]", null, "-d") { HelpName = "duration" };
+    private readonly ValueOption<TimeSpan> _warmup = new("--warmup", ValueParsers.Duration, "Load before each run's measurement, not counted [default: 1s; --quick: 0.5s]") { HelpName = "duration" };
+    private readonly ValueOption<TimeSpan> _jitWarmup = new("--jit-warmup", ValueParsers.Duration, "Load on each server when first started, before any cell (tiered JIT) [default: 5s; --quick: 2s]") { HelpName = "duration" };
     private readonly Option<string?> _out = new("--out", "-o") { Description = "Report directory [default: bench-results/<UTC timestamp>]" };
     private readonly Option<bool> _quick = new("--quick") { Description = "CI smoke test, under a minute: 2 cells, 1 pass, 2s; exit 1 on any error, failed run or unclean server exit" };
     private readonly Option<string?> _serverCmd = new("--server-cmd") { Description = "Command that starts echo-server (model options are appended), e.g. \"dotnet path/echo-server.dll\" [default: the echo-server built next to echo-load]" };
@@ -22,35 +22,29 @@ internal sealed class BenchCommandOptions
 
     private readonly Option<bool> _sweep = new("--sweep") { Description = "Also sweep each row's capacity under --objective (one sweep per row, in turn) and draw every row on one latency-vs-throughput chart; without --cells, only the sweeps run" };
     private readonly Option<string[]> _objective = new("--objective") { Description = "The sweep's objective, --assert vocabulary, repeatable [default: p99<1ms]", Arity = ArgumentArity.ZeroOrMore };
-    private readonly Option<string> _sweepStart = new("--sweep-start-rate") { Description = "The sweep's first rate, msgs/s", DefaultValueFactory = _ => "1000" };
-    private readonly Option<string> _stepDuration = new("--step-duration") { Description = $"Measured time of each sweep step (after --warmup) [default: {SweepCommandOptions.DefaultStepDuration}: see sweep --help]", DefaultValueFactory = _ => SweepCommandOptions.DefaultStepDuration };
+    private readonly ValueOption<double> _sweepStart = new("--sweep-start-rate", ValueParsers.PositiveRate, "The sweep's first rate, msgs/s", "1000") { HelpName = "rate" };
+    private readonly ValueOption<TimeSpan> _stepDuration = new("--step-duration", ValueParsers.PositiveDuration, "Measured time of each sweep step (after --warmup); see sweep --help", SweepCommandOptions.DefaultStepDuration) { HelpName = "duration" };
+    private readonly ValueOption<int> _confirm = new("--sweep-confirm", ValueParsers.Count(0, 10), "Re-runs of a failing sweep step before it counts; see sweep --confirm", "1");
 
-    public IEnumerable<Option> All => [_models, _cells, _reference, _passes, _duration, _warmup, _jitWarmup, _out, _quick, _serverCmd, _noPin, _sweep, _objective, _sweepStart, _stepDuration];
+    public IEnumerable<Option> All => [_models, _cells, _reference, _passes, _duration, _warmup, _jitWarmup, _out, _quick, _serverCmd, _noPin, _sweep, _objective, _sweepStart, _stepDuration, _confirm];
 
     public bool TryBind(ParseResult parse, DateTime nowUtc, out BenchSettings settings, out string error)
     {
         settings = null!;
         var quick = parse.GetValue(_quick);
         if (!BenchModel.TryParseList(parse.GetValue(_models) ?? (quick ? BenchModel.QuickList : BenchModel.DefaultList), out var models, out error)
-            || !TryCells(parse, quick, out var cells, out error)
-            || !TryDuration(parse.GetValue(_duration) ?? (quick ? "2s" : "3s"), "--duration", positive: true, out var duration, out error)
-            || !TryDuration(parse.GetValue(_warmup) ?? (quick ? "500ms" : "1s"), "--warmup", positive: false, out var warmup, out error)
-            || !TryDuration(parse.GetValue(_jitWarmup) ?? (quick ? "2s" : "5s"), "--jit-warmup", positive: false, out var jitWarmup, out error))
+            || !TryCells(parse, quick, out var cells, out error))
         {
             return false;
         }
 
-        var passes = parse.GetValue(_passes) ?? (quick ? 1 : 3);
-        if (passes < 1)
-        {
-            error = $"--passes must be at least 1 (got {passes})";
-            return false;
-        }
+        var duration = _duration.Get(parse) ?? TimeSpan.FromSeconds(quick ? 2 : 3);
+        var warmup = _warmup.Get(parse) ?? TimeSpan.FromMilliseconds(quick ? 500 : 1000);
+        var jitWarmup = _jitWarmup.Get(parse) ?? TimeSpan.FromSeconds(quick ? 2 : 5);
+        var passes = _passes.Get(parse) ?? (quick ? 1 : 3);
 
-        var reference = parse.GetValue(_reference);
-        if (reference is not null && (!reference.Contains("{port}", StringComparison.Ordinal) || CommandLine.Split(reference).Count == 0))
+        if (!BenchReferences.TryParse(parse.GetValue(_reference) ?? [], models, out var references, out var builds, out error))
         {
-            error = "--reference needs a command with {port} where the port goes, e.g. \"/tmp/c-epoll-echo {port}\"";
             return false;
         }
 
@@ -80,25 +74,22 @@ internal sealed class BenchCommandOptions
                 objective.Add(assertion);
             }
 
-            if (!TryDuration(parse.GetValue(_stepDuration)!, "--step-duration", positive: true, out var stepDuration, out error))
+            sweep = new Sweep.SweepSettings
             {
-                return false;
-            }
-
-            if (!double.TryParse(parse.GetValue(_sweepStart), NumberStyles.Float, CultureInfo.InvariantCulture, out var start) || start <= 0)
-            {
-                error = $"--sweep-start-rate '{parse.GetValue(_sweepStart)}' is not a positive number of msgs/s";
-                return false;
-            }
-
-            sweep = new Sweep.SweepSettings { Objective = objective, StartRate = start, StepDuration = stepDuration, Warmup = warmup };
+                Objective = objective,
+                StartRate = _sweepStart.ValueIn(parse),
+                StepDuration = _stepDuration.ValueIn(parse),
+                Warmup = warmup,
+                Confirm = _confirm.ValueIn(parse),
+            };
         }
 
         settings = new BenchSettings
         {
             Models = models,
             Cells = cells,
-            Reference = reference,
+            References = references,
+            ReferenceBuilds = builds,
             Passes = passes,
             Duration = duration,
             Warmup = warmup,
@@ -123,23 +114,5 @@ internal sealed class BenchCommandOptions
         }
 
         return BenchCells.TryParse(parse.GetValue(_cells) ?? (quick ? string.Join(',', BenchCells.QuickNames) : string.Join(',', BenchCells.DefaultNames)), out cells, out error);
-    }
-
-    private static bool TryDuration(string text, string name, bool positive, out TimeSpan value, out string error)
-    {
-        if (!DurationText.TryParse(text, out value, out var reason))
-        {
-            error = $"{name}: {reason}";
-            return false;
-        }
-
-        if (value < TimeSpan.Zero || (positive && value == TimeSpan.Zero))
-        {
-            error = $"{name} must be {(positive ? "positive" : "zero or more")} (got {text})";
-            return false;
-        }
-
-        error = string.Empty;
-        return true;
     }
 }

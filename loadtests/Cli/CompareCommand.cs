@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EchoServers.Load.Compare;
+using EchoServers.Options;
 
 namespace EchoServers.Load.Cli;
 
@@ -15,26 +16,20 @@ internal static class CompareCommand
     {
         var basePath = new Argument<string>("base") { Description = "The reference report: run --json output, or a bench.json" };
         var newPath = new Argument<string>("new") { Description = "The report to judge, of the same kind" };
-        var maxRegression = new Option<string>("--max-regression") { Description = "Worse than the base by more than this (outside the noise) is a regression: exit 1. E.g. 5% or 0.05", DefaultValueFactory = _ => "5%" };
+        var maxRegression = new ValueOption<double>("--max-regression", ValueParsers.Share, "Worse than the base by more than this (outside the noise) is a regression: exit 1. E.g. 5% or 0.05", "5%") { HelpName = "share" };
         var markdown = new Option<string?>("--markdown") { Description = "Also write the comparison as Markdown to this file (e.g. a CI job summary)" };
         var command = new Command("compare", "Compare two run reports (run --json) or two bench reports (bench.json): rate, latency percentiles, errors, server and generator CPU per message, "
             + "the change, and whether it is beyond the noise of the passes; exit 1 on a regression beyond --max-regression, 2 on bad input.")
         {
             basePath, newPath, maxRegression, markdown,
         };
-        command.SetAction(parse => Execute(parse.GetValue(basePath)!, parse.GetValue(newPath)!, parse.GetValue(maxRegression)!, parse.GetValue(markdown), Console.Out, Console.Error));
+        command.SetAction(parse => Execute(parse.GetValue(basePath)!, parse.GetValue(newPath)!, maxRegression.ValueIn(parse), parse.GetValue(markdown), Console.Out, Console.Error));
         return command;
     }
 
     /// <summary>Compares and prints; returns the exit code.</summary>
-    public static int Execute(string basePath, string newPath, string maxRegression, string? markdownPath, TextWriter output, TextWriter errors)
+    public static int Execute(string basePath, string newPath, double threshold, string? markdownPath, TextWriter output, TextWriter errors)
     {
-        if (!SweepCommandOptions.TryFraction(maxRegression, out var threshold) || threshold < 0)
-        {
-            errors.WriteLine($"echo-load: --max-regression '{maxRegression}' must be a share of zero or more, e.g. 5% or 0.05");
-            return RunCommand.UsageError;
-        }
-
         if (!ReportReader.TryRead(basePath, out var before, out var error) || !ReportReader.TryRead(newPath, out var after, out error))
         {
             errors.WriteLine($"echo-load: {error}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EchoServers.Load.Distributed;
 using EchoServers.Load.Engine;
+using EchoServers.Load.Metrics;
 using EchoServers.Load.Reports;
 
 namespace EchoServers.Load.Cli;
@@ -21,17 +22,18 @@ internal static class RunCommand
     {
         var options = new RunCommandOptions();
         var distributed = new DistributedRunOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("run", "Load an echo server with many connections; verify every reply; measure latency and throughput.");
-        foreach (var option in options.All.Concat(distributed.All))
+        foreach (var option in options.All.Concat(distributed.All).Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, distributed, parse, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, distributed, metrics, parse, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(RunCommandOptions definition, DistributedRunOptions distributed, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(RunCommandOptions definition, DistributedRunOptions distributed, MetricsOptions metrics, ParseResult parse, CancellationToken cancellationToken)
     {
         if (!definition.TryBind(parse, out var bound, out var error) || !distributed.TryApply(parse, ref bound, out var processes, out error))
         {
@@ -39,10 +41,25 @@ internal static class RunCommand
             return UsageError;
         }
 
+        if (processes > 1 && metrics.Requested(parse))
+        {
+            // Each share counts in its own process; a group endpoint for them is not built.
+            await Console.Error.WriteLineAsync("echo-load: --metrics-port does not go with --processes: run one process, or scrape the server");
+            return UsageError;
+        }
+
         if (processes > 1)
         {
             return await ProcessFanOut.RunAsync(bound, processes, cancellationToken);
         }
+
+        if (!metrics.TryStart(parse, out var endpoint, out error))
+        {
+            await Console.Error.WriteLineAsync($"echo-load: {error}");
+            return UsageError;
+        }
+
+        await using var metricsEndpoint = endpoint;
 
         IProgressSink progress = bound.Quiet
             ? NullProgressSink.Instance

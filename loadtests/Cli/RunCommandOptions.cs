@@ -1,41 +1,44 @@
 using System.CommandLine;
-using System.Globalization;
 using EchoServers.Load.Assertions;
 using EchoServers.Load.Engine;
 using EchoServers.Load.Simulations;
+using EchoServers.Options;
 using EchoServers.Protocol.Framing;
-using EchoServers.Protocol.Text;
 using EchoServers.Protocol.Transforms;
 
 namespace EchoServers.Load.Cli;
 
-/// <summary>The options of <c>run</c>. Values are taken as text and parsed here so every mistake gets one clear line.</summary>
+/// <summary>
+/// The options of <c>run</c>, typed: durations, rates, sizes and counts are parsed by the parsers echo-server and
+/// echo-client use too (<see cref="ValueParsers"/>), so a bad value is one line, <c>--name: what is wrong</c>, before
+/// anything runs; what is checked here is how the options go together.
+/// </summary>
 internal sealed class RunCommandOptions
 {
     private readonly Option<string> _target = new("--target", "-t") { Description = "Server address, e.g. 127.0.0.1:1688 (loopback only unless --allow-private-network)", Required = true };
-    private readonly Option<int> _connections = new("--connections", "-c") { Description = "Connections (closed model: each keeps --pipeline messages in flight; open model: --rate is spread over them)", DefaultValueFactory = _ => 50 };
-    private readonly Option<int> _pipeline = new("--pipeline", "-p") { Description = "Messages in flight per connection (closed model)", DefaultValueFactory = _ => 1 };
-    private readonly Option<string> _size = new("--size", "-s") { Description = "Message payload size, or a uniform range: 64, 4KiB, 64..1024", DefaultValueFactory = _ => "64" };
-    private readonly Option<string> _duration = new("--duration", "-d") { Description = "Measured duration (without --load)", DefaultValueFactory = _ => "10s" };
-    private readonly Option<string> _warmup = new("--warmup") { Description = "Load before measuring, not counted", DefaultValueFactory = _ => "1s" };
-    private readonly Option<string?> _rate = new("--rate", "-r") { Description = "Open model: messages per second in total, fractional allowed (500, 0.5, 30/m)" };
-    private readonly Option<string> _arrival = new("--arrival") { Description = "Open model spacing: even or poisson", DefaultValueFactory = _ => "even" };
+    private readonly ValueOption<int> _connections = new("--connections", ValueParsers.Count(1, 1_000_000), "Connections (closed model: each keeps --pipeline messages in flight; open model: --rate is spread over them)", "50", "-c");
+    private readonly ValueOption<int> _pipeline = new("--pipeline", ValueParsers.Count(1, 100_000), "Messages in flight per connection (closed model)", "1", "-p");
+    private readonly ValueOption<SizeSpec> _size = new("--size", SizeSpec.TryParse, "Message payload size, or a uniform range: 64, 4KiB, 64..1024", "64", "-s") { HelpName = "size" };
+    private readonly ValueOption<TimeSpan> _duration = new("--duration", ValueParsers.PositiveDuration, "Measured duration (without --load)", "10s", "-d") { HelpName = "duration" };
+    private readonly ValueOption<TimeSpan> _warmup = new("--warmup", ValueParsers.Duration, "Load before measuring, not counted", "1s") { HelpName = "duration" };
+    private readonly ValueOption<double> _rate = new("--rate", ValueParsers.PositiveRate, "Open model: messages per second in total, fractional allowed (500, 0.5, 30/m)", null, "-r") { HelpName = "rate" };
+    private readonly ValueOption<ArrivalKind> _arrival = new("--arrival", ValueParsers.Choice<ArrivalKind>(), "Open model spacing", "even") { HelpName = "even|poisson" };
     private readonly Option<string?> _load = new("--load", "-l") { Description = "Load simulations in sequence, e.g. \"ramping-constant 0..1000 over 10s, keep-constant 1000 for 30s\" or \"inject 500/s for 10s, ramping-inject 500..2000/s over 20s\"" };
-    private readonly Option<string> _framing = new("--framing", "-f") { Description = "Wire framing: raw (replies matched by byte count), line or length", DefaultValueFactory = _ => "raw" };
-    private readonly Option<string> _expect = new("--expect") { Description = "A correct reply: echo or upper", DefaultValueFactory = _ => "echo" };
-    private readonly Option<string> _timeout = new("--timeout") { Description = "A reply later than this after its message was due is a timeout", DefaultValueFactory = _ => "5s" };
-    private readonly Option<string> _drainTimeout = new("--drain-timeout") { Description = "How long to wait for outstanding replies after the last message", DefaultValueFactory = _ => "5s" };
-    private readonly Option<string?> _connectRate = new("--connect-rate") { Description = "New connections per second (default: a storm, as fast as they complete)" };
-    private readonly Option<string> _start = new("--start") { Description = "immediate: each connection sends once it is up, while others still connect (default); together: all connect first, then the load starts", DefaultValueFactory = _ => "immediate" };
-    private readonly Option<string> _firstReplyTimeout = new("--first-reply-timeout") { Description = "A connection without a reply this long after its connect began is counted as starved", DefaultValueFactory = _ => "5s" };
-    private readonly Option<string> _connectTimeout = new("--connect-timeout") { Description = "Longest wait for one connection", DefaultValueFactory = _ => "5s" };
-    private readonly Option<int> _messagesPerConnection = new("--messages-per-connection") { Description = "Churn (closed model): close each connection after its M-th reply and connect again; 1 = one connection per message" };
-    private readonly Option<string?> _connectionLifetime = new("--connection-lifetime") { Description = "Churn (closed model): close each connection this long after it was established (once its replies are in) and connect again, e.g. 500ms" };
+    private readonly ValueOption<FramingKind> _framing = new("--framing", ValueParsers.Choice<FramingKind>(), "Wire framing: raw (replies matched by byte count), line or length", "raw", "-f") { HelpName = "raw|line|length" };
+    private readonly ValueOption<TransformKind> _expect = new("--expect", ValueParsers.Choice<TransformKind>(), "A correct reply", "echo") { HelpName = "echo|upper" };
+    private readonly ValueOption<TimeSpan> _timeout = new("--timeout", ValueParsers.PositiveDuration, "A reply later than this after its message was due is a timeout", "5s") { HelpName = "duration" };
+    private readonly ValueOption<TimeSpan> _drainTimeout = new("--drain-timeout", ValueParsers.Duration, "How long to wait for outstanding replies after the last message", "5s") { HelpName = "duration" };
+    private readonly ValueOption<double> _connectRate = new("--connect-rate", ValueParsers.PositiveRate, "New connections per second (default: a storm, as fast as they complete)") { HelpName = "rate" };
+    private readonly ValueOption<StartMode> _start = new("--start", ValueParsers.Choice<StartMode>(), "immediate: each connection sends once it is up, while others still connect; together: all connect first, then the load starts", "immediate") { HelpName = "immediate|together" };
+    private readonly ValueOption<TimeSpan> _firstReplyTimeout = new("--first-reply-timeout", ValueParsers.PositiveDuration, "A connection without a reply this long after its connect began is counted as starved", "5s") { HelpName = "duration" };
+    private readonly ValueOption<TimeSpan> _connectTimeout = new("--connect-timeout", ValueParsers.PositiveDuration, "Longest wait for one connection", "5s") { HelpName = "duration" };
+    private readonly ValueOption<int> _messagesPerConnection = new("--messages-per-connection", ValueParsers.Count(1, int.MaxValue), "Churn (closed model): close each connection after its M-th reply and connect again; 1 = one connection per message");
+    private readonly ValueOption<TimeSpan> _connectionLifetime = new("--connection-lifetime", ValueParsers.PositiveDuration, "Churn (closed model): close each connection this long after it was established (once its replies are in) and connect again, e.g. 500ms") { HelpName = "duration" };
     private readonly Option<bool> _reconnect = new("--reconnect") { Description = "Churn (closed model): reopen a connection that failed, was refused or reset, after a short back-off (10 ms, doubling per failure in a row); counted" };
-    private readonly Option<int> _threads = new("--threads") { Description = "I/O threads (default: one per core this process may use)" };
-    private readonly Option<int> _maxInFlight = new("--max-inflight") { Description = "Open model: messages in flight per connection before new ones count as overflow (default: enough for --timeout at the peak rate)" };
-    private readonly Option<string?> _spin = new("--spin") { Description = "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us" };
-    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the Poisson arrivals", DefaultValueFactory = _ => 1 };
+    private readonly ValueOption<int> _threads = new("--threads", ValueParsers.Count(0, 1024), "I/O threads; 0 or absent: one per core this process may use");
+    private readonly ValueOption<int> _maxInFlight = new("--max-inflight", ValueParsers.Count(0, 1_000_000), "Open model: messages in flight per connection before new ones count as overflow; 0 or absent: enough for --timeout at the peak rate");
+    private readonly ValueOption<TimeSpan> _spin = new("--spin", ValueParsers.Duration, "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us") { HelpName = "duration" };
+    private readonly ValueOption<int> _seed = new("--seed", ValueParsers.Count(int.MinValue, int.MaxValue), "Seed of the Poisson arrivals", "1");
     private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream, closed model only; reports handshake times" };
     private readonly Option<bool> _insecure = new("--insecure", "-k") { Description = "--tls: accept any server certificate (encrypted, but the server is not authenticated)" };
     private readonly Option<string?> _ca = new("--ca") { Description = "--tls: trust the certificate(s) in this PEM or DER file instead of the system's roots (e.g. the server's own self-signed one)", HelpName = "file" };
@@ -74,61 +77,12 @@ internal sealed class RunCommandOptions
     public bool TryBind(ParseResult parse, out BoundRunOptions bound, out string error)
     {
         bound = null!;
-        if (!TargetPolicy.TryParse(parse.GetValue(_target) ?? string.Empty, out var target, out error)
-            || !TryPositive(parse.GetValue(_connections), "--connections", out error)
-            || !TryPositive(parse.GetValue(_pipeline), "--pipeline", out error)
-            || !TryDuration(parse, _duration, out var duration, out error)
-            || !TryDuration(parse, _warmup, out var warmup, out error)
-            || !TryDuration(parse, _timeout, out var timeout, out error)
-            || !TryDuration(parse, _drainTimeout, out var drainTimeout, out error)
-            || !TryDuration(parse, _connectTimeout, out var connectTimeout, out error)
-            || !TryDuration(parse, _firstReplyTimeout, out var firstReplyTimeout, out error))
+        if (!TargetPolicy.TryParse(parse.GetValue(_target) ?? string.Empty, out var target, out error))
         {
             return false;
         }
 
-        if (!SizeSpec.TryParse(parse.GetValue(_size)!, out var sizes, out var sizeError))
-        {
-            error = $"--size: {sizeError}";
-            return false;
-        }
-
-        if (!Enum.TryParse<FramingKind>(parse.GetValue(_framing), ignoreCase: true, out var framing) || !Enum.IsDefined(framing))
-        {
-            error = $"--framing '{parse.GetValue(_framing)}' is not raw, line or length";
-            return false;
-        }
-
-        if (!Enum.TryParse<TransformKind>(parse.GetValue(_expect), ignoreCase: true, out var expect) || !Enum.IsDefined(expect))
-        {
-            error = $"--expect '{parse.GetValue(_expect)}' is not echo or upper";
-            return false;
-        }
-
-        if (!Enum.TryParse<StartMode>(parse.GetValue(_start), ignoreCase: true, out var start) || !Enum.IsDefined(start))
-        {
-            error = $"--start '{parse.GetValue(_start)}' is not immediate or together";
-            return false;
-        }
-
-        if (!Enum.TryParse<ArrivalKind>(parse.GetValue(_arrival), ignoreCase: true, out var arrival) || !Enum.IsDefined(arrival))
-        {
-            error = $"--arrival '{parse.GetValue(_arrival)}' is not even or poisson";
-            return false;
-        }
-
-        double? rate = null;
-        if (parse.GetValue(_rate) is { } rateText)
-        {
-            if (!LoadSimulationParser.TryParse($"inject {rateText} for 1s", out var rateSteps, out _) || rateSteps[0].From <= 0)
-            {
-                error = $"--rate '{rateText}' is not a positive rate like 500, 0.5 or 30/m";
-                return false;
-            }
-
-            rate = rateSteps[0].From;
-        }
-
+        var rate = _rate.Get(parse);
         IReadOnlyList<LoadStep>? steps = null;
         if (parse.GetValue(_load) is { } loadText)
         {
@@ -144,33 +98,8 @@ internal sealed class RunCommandOptions
             }
         }
 
-        double connectRate = 0;
-        if (parse.GetValue(_connectRate) is { } connectRateText
-            && (!double.TryParse(connectRateText.Replace("/s", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out connectRate) || connectRate <= 0))
-        {
-            error = $"--connect-rate '{connectRateText}' is not a positive number per second";
-            return false;
-        }
-
-        TimeSpan? lifetime = null;
-        if (parse.GetValue(_connectionLifetime) is { } lifetimeText)
-        {
-            if (!DurationText.TryParse(lifetimeText, out var lifetimeValue, out var lifetimeError) || lifetimeValue <= TimeSpan.Zero)
-            {
-                error = $"--connection-lifetime: {(lifetimeValue <= TimeSpan.Zero && lifetimeError.Length == 0 ? "must be positive" : lifetimeError)}";
-                return false;
-            }
-
-            lifetime = lifetimeValue;
-        }
-
-        var messagesPerConnection = parse.GetValue(_messagesPerConnection);
-        if (messagesPerConnection < 0)
-        {
-            error = $"--messages-per-connection must be at least 1 (got {messagesPerConnection})";
-            return false;
-        }
-
+        var lifetime = _connectionLifetime.Get(parse);
+        var messagesPerConnection = _messagesPerConnection.Get(parse) ?? 0;
         var churn = messagesPerConnection > 0 || lifetime is not null || parse.GetValue(_reconnect);
         if (churn && (rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject))))
         {
@@ -181,18 +110,6 @@ internal sealed class RunCommandOptions
         if (!TryTls(parse, rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject)), out var tls, out error))
         {
             return false;
-        }
-
-        TimeSpan? spin = null;
-        if (parse.GetValue(_spin) is { } spinText)
-        {
-            if (!DurationText.TryParse(spinText, out var spinValue, out var spinError))
-            {
-                error = $"--spin: {spinError}";
-                return false;
-            }
-
-            spin = spinValue;
         }
 
         var assertions = new List<Assertion>();
@@ -209,29 +126,29 @@ internal sealed class RunCommandOptions
         var load = new LoadOptions
         {
             Target = target,
-            Connections = parse.GetValue(_connections),
-            Pipeline = parse.GetValue(_pipeline),
-            Sizes = sizes,
-            Duration = duration,
-            Warmup = warmup,
+            Connections = _connections.ValueIn(parse),
+            Pipeline = _pipeline.ValueIn(parse),
+            Sizes = _size.ValueIn(parse),
+            Duration = _duration.ValueIn(parse),
+            Warmup = _warmup.ValueIn(parse),
             Rate = rate,
-            Arrival = arrival,
+            Arrival = _arrival.ValueIn(parse),
             Steps = steps,
-            Framing = framing,
-            Expect = expect,
-            Timeout = timeout,
-            DrainTimeout = drainTimeout,
-            ConnectRate = connectRate,
-            ConnectTimeout = connectTimeout,
-            Start = start,
-            FirstReplyTimeout = firstReplyTimeout,
+            Framing = _framing.ValueIn(parse),
+            Expect = _expect.ValueIn(parse),
+            Timeout = _timeout.ValueIn(parse),
+            DrainTimeout = _drainTimeout.ValueIn(parse),
+            ConnectRate = _connectRate.Get(parse) ?? 0,
+            ConnectTimeout = _connectTimeout.ValueIn(parse),
+            Start = _start.ValueIn(parse),
+            FirstReplyTimeout = _firstReplyTimeout.ValueIn(parse),
             MessagesPerConnection = messagesPerConnection,
             ConnectionLifetime = lifetime,
             Reconnect = parse.GetValue(_reconnect),
-            Threads = Math.Max(0, parse.GetValue(_threads)),
-            MaxInFlight = Math.Max(0, parse.GetValue(_maxInFlight)),
-            Spin = spin,
-            Seed = parse.GetValue(_seed),
+            Threads = _threads.Get(parse) ?? 0,
+            MaxInFlight = _maxInFlight.Get(parse) ?? 0,
+            Spin = _spin.Get(parse),
+            Seed = _seed.ValueIn(parse),
             AllowPrivateNetwork = parse.GetValue(_allowPrivate),
             Tls = tls,
         };
@@ -239,12 +156,6 @@ internal sealed class RunCommandOptions
         if (TargetPolicy.Refusal(target.Address, load.AllowPrivateNetwork) is { } refusal)
         {
             error = refusal;
-            return false;
-        }
-
-        if (duration <= TimeSpan.Zero && steps is null)
-        {
-            error = "--duration must be positive";
             return false;
         }
 
@@ -304,23 +215,5 @@ internal sealed class RunCommandOptions
     {
         option.Hidden = true;
         return option;
-    }
-
-    private static bool TryPositive(int value, string name, out string error)
-    {
-        error = value >= 1 ? string.Empty : $"{name} must be at least 1 (got {value})";
-        return value >= 1;
-    }
-
-    private static bool TryDuration(ParseResult parse, Option<string> option, out TimeSpan value, out string error)
-    {
-        if (DurationText.TryParse(parse.GetValue(option), out value, out var reason))
-        {
-            error = string.Empty;
-            return true;
-        }
-
-        error = $"{option.Name}: {reason}";
-        return false;
     }
 }

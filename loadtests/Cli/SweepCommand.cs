@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EchoServers.Load.Engine;
+using EchoServers.Load.Metrics;
 using EchoServers.Load.Reports;
 using EchoServers.Load.Sweep;
 
@@ -14,24 +15,33 @@ internal static class SweepCommand
     public static Command Create()
     {
         var options = new SweepCommandOptions();
+        var metrics = new MetricsOptions();
         var command = new Command("sweep", "Find the highest open-model rate that meets an objective (e.g. p99<1ms): geometric steps from --start-rate, then a bisection; "
             + "writes each step, the capacity and a latency-vs-throughput chart. The generator's own ceiling is named, never reported as the server's capacity.");
-        foreach (var option in options.All)
+        foreach (var option in options.All.Concat(metrics.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, parse, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(options, metrics, parse, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(SweepCommandOptions definition, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(SweepCommandOptions definition, MetricsOptions metrics, ParseResult parse, CancellationToken cancellationToken)
     {
         if (!definition.TryBind(parse, out var run, out var settings, out var jsonPath, out var reportDirectory, out var error))
         {
             await Console.Error.WriteLineAsync($"echo-load: {error}");
             return RunCommand.UsageError;
         }
+
+        if (!metrics.TryStart(parse, out var endpoint, out error))
+        {
+            await Console.Error.WriteLineAsync($"echo-load: {error}");
+            return RunCommand.UsageError;
+        }
+
+        await using var metricsEndpoint = endpoint;
 
         var load = run.Load;
         var describe = $"open model over {load.Connections} connections, {load.Framing.ToString().ToLowerInvariant()} framing, {load.Sizes} B, {load.Arrival.ToString().ToLowerInvariant()} arrivals";

@@ -55,7 +55,7 @@ public static class ReportReader
     {
         // One run has no passes; its measured seconds vary around its figures, and that spread is its noise.
         var seconds = root.TryGetProperty("perSecond", out var perSecond) && perSecond.ValueKind == JsonValueKind.Array
-            ? perSecond.EnumerateArray().Where(s => s.TryGetProperty("phase", out var phase) && phase.GetString() == "measure").ToArray()
+            ? perSecond.EnumerateArray().Where(s => Text(s, "phase") == "measure").ToArray()
             : [];
         MeasuredValue? WithSeconds(double? value, string key)
         {
@@ -79,8 +79,8 @@ public static class ReportReader
     {
         // Per cell and model, every pass that ran: the median with its min–max over passes.
         var groups = runs.EnumerateArray()
-            .Where(r => r.TryGetProperty("cell", out _) && r.TryGetProperty("model", out _))
-            .GroupBy(r => $"{r.GetProperty("cell").GetString()} / {r.GetProperty("model").GetString()}");
+            .Where(r => Text(r, "cell") is not null && Text(r, "model") is not null)
+            .GroupBy(r => $"{Text(r, "cell")} / {Text(r, "model")}");
         var entries = new List<(string, IReadOnlyDictionary<CompareMetric, MeasuredValue>)>();
         foreach (var group in groups)
         {
@@ -111,6 +111,10 @@ public static class ReportReader
 
     private static MeasuredValue? Passes(IEnumerable<JsonElement> runs, Func<JsonElement, double?> value) =>
         MeasuredValue.Of([.. runs.Select(value).OfType<double>()]);
+
+    /// <summary>The string at <paramref name="key"/> of an object, or null for anything else (a hand-edited file may hold any shape).</summary>
+    private static string? Text(JsonElement element, string key) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static double? Number(JsonElement element, params string[] path)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EchoServers.Load.Cli;
 using EchoServers.Load.Engine;
+using EchoServers.Options;
 
 namespace EchoServers.Load.Distributed;
 
@@ -9,20 +10,15 @@ internal sealed class DistributedRunOptions
 {
     private readonly Option<string?> _share = new("--share") { Description = "Run the i-th of N equal shares of this load (connections and rate split exactly), e.g. 2/4; merge the results with 'echo-load merge'" };
     private readonly Option<string?> _startAt = new("--start-at") { Description = "Connect, then wait for this UTC time to start warm-up and measuring (every share together), e.g. 2026-12-02T18:00:00Z" };
-    private readonly Option<int> _processes = new("--processes") { Description = "Run the load as this many child processes (each its own share, source addresses and descriptor limit), merged exactly", DefaultValueFactory = _ => 1 };
+    private readonly ValueOption<int> _processes = new("--processes", ValueParsers.Count(1, 64), "Run the load as this many child processes (each its own share, source addresses and descriptor limit), merged exactly", "1");
 
     public IEnumerable<Option> All => [_share, _startAt, _processes];
 
     /// <summary>Applies <c>--share</c> and <c>--start-at</c> (and the barrier of a parent <c>--processes</c>) to <paramref name="bound"/>.</summary>
     public bool TryApply(ParseResult parse, ref BoundRunOptions bound, out int processes, out string error)
     {
-        processes = parse.GetValue(_processes);
+        processes = _processes.ValueIn(parse);
         error = string.Empty;
-        if (processes < 1 || processes > 64)
-        {
-            error = $"--processes must be 1 to 64 (got {processes})";
-            return false;
-        }
 
         var load = bound.Load;
         if (processes > 1 && load.Tls is not null)

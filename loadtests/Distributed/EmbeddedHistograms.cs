@@ -9,7 +9,7 @@ namespace EchoServers.Load.Distributed;
 
 /// <summary>
 /// A run's histograms inside its JSON result (the <c>hdrLog</c> key): HdrHistogram's own log format (compressed,
-/// lossless, base64 per histogram, tagged <c>latency</c>, <c>service</c>, <c>lateness</c>, <c>connect</c>, <c>first_reply</c>), so that
+/// lossless, base64 per histogram, tagged <c>latency</c>, <c>service</c>, <c>lateness</c>, <c>connect</c>, <c>first_reply</c>, <c>handshake</c> with <c>--tls</c>), so that
 /// <c>echo-load merge</c> adds the histograms of several runs exactly instead of averaging their percentiles.
 /// </summary>
 public static class EmbeddedHistograms
@@ -19,6 +19,7 @@ public static class EmbeddedHistograms
     public const string Lateness = "lateness";
     public const string Connect = "connect";
     public const string FirstReply = "first_reply";
+    public const string Handshake = "handshake";
 
     /// <summary>The log text of the named histograms (null ones left out).</summary>
     public static string Encode(IEnumerable<(string Tag, HistogramBase? Histogram)> histograms)
@@ -86,6 +87,9 @@ public static class EmbeddedHistograms
     /// <summary>HdrHistogram's cookie for the compressed V2 encoding (the low nibble's word size masked out).</summary>
     private const int CompressedV2Cookie = 0x1c849304;
 
+    /// <summary>The most one histogram payload may inflate to (ours: a few hundred KiB at most).</summary>
+    private const int MaxInflatedBytes = 4 * 1024 * 1024;
+
     /// <summary>One base64 payload: a compressed-encoding cookie, the compressed length, then a zlib stream.</summary>
     private static HistogramBase DecodePayload(string base64)
     {
@@ -101,7 +105,18 @@ public static class EmbeddedHistograms
             var compressedLength = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
             using var inflater = new ZLibStream(new MemoryStream(bytes, 8, compressedLength), CompressionMode.Decompress);
             using var inflated = new MemoryStream();
-            inflater.CopyTo(inflated);
+            var chunk = new byte[8192];
+            for (int read; (read = inflater.Read(chunk)) > 0;)
+            {
+                // A few kilobytes compress a histogram of any run; a payload that inflates past this is not one of ours.
+                if (inflated.Length + read > MaxInflatedBytes)
+                {
+                    throw new InvalidDataException($"the payload inflates past {MaxInflatedBytes / (1024 * 1024)} MiB");
+                }
+
+                inflated.Write(chunk, 0, read);
+            }
+
             return HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(inflated.ToArray()), 0, null);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException)
@@ -118,5 +133,6 @@ public static class EmbeddedHistograms
         (Lateness, result.LatenessHistogram),
         (Connect, result.ConnectHistogram),
         (FirstReply, result.FirstReplyHistogram),
+        (Handshake, result.HandshakeHistogram),
     ]);
 }

@@ -26,6 +26,7 @@ public static class ResultMerger
         var lateness = Sum(histograms, EmbeddedHistograms.Lateness);
         var connect = Sum(histograms, EmbeddedHistograms.Connect);
         var firstReply = Sum(histograms, EmbeddedHistograms.FirstReply);
+        var handshake = Sum(histograms, EmbeddedHistograms.Handshake);
         var results = parts.Select(p => p.Result).ToList();
         var first = results[0];
         var warnings = new List<string>();
@@ -64,7 +65,6 @@ public static class ResultMerger
             LatencyUs = LatencySummary.Of(latency),
             ServiceTimeUs = LatencySummary.Of(service),
             SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             ConnectUs = connect is null ? LatencySummary.Empty : LatencySummary.Of(connect),
             FirstReplyUs = firstReply is null ? LatencySummary.Empty : LatencySummary.Of(firstReply),
             Connects = results.Sum(r => r.Connects),
@@ -94,6 +94,8 @@ public static class ResultMerger
             LatenessHistogram = lateness,
             ConnectHistogram = connect,
             FirstReplyHistogram = firstReply,
+            Tls = TlsMerger.Merge(results, handshake),
+            HandshakeHistogram = handshake,
             HdrLog = null,
         };
     }
@@ -122,6 +124,11 @@ public static class ResultMerger
                 own[EmbeddedHistograms.FirstReply] = firstReply;
             }
 
+            if (result.HandshakeHistogram is { } handshake)
+            {
+                own[EmbeddedHistograms.Handshake] = handshake;
+            }
+
             return own;
         }
 
@@ -130,7 +137,16 @@ public static class ResultMerger
             throw new InvalidDataException($"{name} has no histograms (no 'hdrLog' key: written by an older echo-load?); percentiles cannot be merged exactly");
         }
 
-        var decoded = EmbeddedHistograms.Decode(result.HdrLog);
+        Dictionary<string, HistogramBase> decoded;
+        try
+        {
+            decoded = EmbeddedHistograms.Decode(result.HdrLog);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{name}: {ex.Message}", ex);
+        }
+
         if (!decoded.ContainsKey(EmbeddedHistograms.Latency) || !decoded.ContainsKey(EmbeddedHistograms.Service))
         {
             throw new InvalidDataException($"{name}: its 'hdrLog' lacks the latency or service histogram");

@@ -17,37 +17,9 @@ internal sealed unsafe partial class IoLoop
 {
     private const int IpProtoIp = 0;
     private const int IpBindAddressNoPort = 24;
-    private const int MaxBackoffShift = 6;
-    private static ReadOnlySpan<byte> ErrorLinePrefix => "ERROR:"u8;
 
     /// <summary>Connect start → established of every connect this thread made (churn).</summary>
     public LongHistogram ConnectLatency { get; } = Histograms.Create();
-
-    /// <summary>Lifetime of a connection added by the connect thread runs from when it was established (or the load start).</summary>
-    private void ArmLifetime(LoadConnection connection, long establishedTs)
-    {
-        if (_run.LifetimeTicks > 0)
-        {
-            connection.RetireAtTs = Math.Max(establishedTs, _run.LoadStartTs) + _run.LifetimeTicks;
-        }
-    }
-
-    /// <summary>Whether this connection has done its share (M replies, or its lifetime is over) and nothing is in flight.</summary>
-    private bool DoneWithConnection(LoadConnection connection, long now) =>
-        connection.Outstanding == 0 && !connection.HasPending
-        && ((_run.MessagesPerConnection > 0 && connection.RepliesOnConnection >= _run.MessagesPerConnection)
-            || (connection.RetireAtTs != 0 && now >= connection.RetireAtTs));
-
-    /// <summary>How many more messages the current connection may carry (closed model).</summary>
-    private int RoomOnConnection(LoadConnection connection, long now)
-    {
-        if (connection.RetireAtTs != 0 && now >= connection.RetireAtTs)
-        {
-            return 0;
-        }
-
-        return _run.MessagesPerConnection > 0 ? _run.MessagesPerConnection - connection.SentOnConnection : int.MaxValue;
-    }
 
     /// <summary>A planned close: the connection did its share; a new one takes its slot at once (until the load stops).</summary>
     private void Recycle(LoadConnection connection, long now)
@@ -70,14 +42,7 @@ internal sealed unsafe partial class IoLoop
     /// <summary>A connect that did not become a working connection (refused, reset, timed out, no port).</summary>
     private void ConnectFailed(LoadConnection connection, ConnectFailure cause, long now)
     {
-        switch (cause)
-        {
-            case ConnectFailure.Refused: Counters.ConnectRefused++; break;
-            case ConnectFailure.Reset: Counters.ConnectReset++; break;
-            case ConnectFailure.Timeout: Counters.ConnectTimeout++; break;
-            case ConnectFailure.OutOfPorts: Counters.ConnectOutOfPorts++; break;
-            default: Counters.ConnectOther++; break;
-        }
+        Counters.CountConnectFailure(cause);
 
         connection.Dead = true;
         connection.Connecting = false;
@@ -92,9 +57,7 @@ internal sealed unsafe partial class IoLoop
             return;
         }
 
-        var shift = Math.Min(connection.ConsecutiveFailures, MaxBackoffShift);
-        connection.ConsecutiveFailures++;
-        connection.RetryAtTs = now + (_run.BackoffTicks << shift);
+        connection.RetryAtTs = now + ChurnRules.NextBackoffTicks(_run, connection);
     }
 
     private void CloseSocket(LoadConnection connection)
@@ -197,7 +160,7 @@ internal sealed unsafe partial class IoLoop
             Counters.MeasuredConnects++;
         }
 
-        ArmLifetime(connection, now);
+        ChurnRules.ArmLifetime(_run, connection, now);
         _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollRdHup, (ulong)connection.Slot);
         connection.Started = true;
         connection.Dead = false;
@@ -207,16 +170,9 @@ internal sealed unsafe partial class IoLoop
             return;
         }
 
-        _activeTarget = TargetAt(now);
+        _activeTarget = _run.ActiveTargetAt(now);
         TopUp(connection, now);
     }
-
-    /// <summary>
-    /// Whether the server turned this connection away before answering anything on it: its <c>ERROR:</c> line
-    /// (capacity refusal), an early close or a reset. Counted as a refused (or reset) connect, not as lost messages.
-    /// </summary>
-    private bool RefusedBeforeReply(LoadConnection connection, ReadOnlySpan<byte> data) =>
-        _run.Churn && connection.RepliesOnConnection == 0 && data.Length >= ErrorLinePrefix.Length && data.StartsWith(ErrorLinePrefix);
 
     /// <summary>Every 10 ms: connect timeouts, due reconnects, and connections whose lifetime ended while idle.</summary>
     private void ChurnHousekeeping(long now)
@@ -245,7 +201,7 @@ internal sealed unsafe partial class IoLoop
                 continue;
             }
 
-            if (!connection.Dead && connection.RetireAtTs != 0 && now >= connection.RetireAtTs && DoneWithConnection(connection, now))
+            if (!connection.Dead && connection.RetireAtTs != 0 && now >= connection.RetireAtTs && ChurnRules.DoneWithConnection(_run, connection, now))
             {
                 Recycle(connection, now);
             }

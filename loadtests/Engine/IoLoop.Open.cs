@@ -148,30 +148,7 @@ internal sealed unsafe partial class IoLoop
     }
 
     /// <summary>Records the actual send time of each message queued on <paramref name="connection"/> since its last write.</summary>
-    private void StampQueued(LoadConnection connection, long now)
-    {
-        var end = connection.NextSeq;
-        for (var seq = connection.FirstUnstamped; seq != end; seq++)
-        {
-            var intended = connection.IntendedOf(seq);
-            connection.SetSent(seq, now);
-            var lateUs = Histograms.Clamp(RunContext.TicksToUs(now - intended));
-            LatenessInterval.RecordValue(lateUs);
-            if (_run.IsMeasured(intended))
-            {
-                Lateness.RecordValue(lateUs);
-
-                // The achieved rate counts what actually went out before the measured window closed: a generator
-                // that falls behind sends the same messages, only later, and must not look on target.
-                if (now < _run.SendStopTs)
-                {
-                    Counters.MeasuredSent++;
-                }
-            }
-        }
-
-        connection.FirstUnstamped = end;
-    }
+    private void StampQueued(LoadConnection connection, long now) => SendStamps.Record(_run, connection, this, connection.NextSeq, now);
 
     private LoadConnection? NextLive()
     {

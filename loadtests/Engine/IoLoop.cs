@@ -29,6 +29,7 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
     private readonly byte[] _readBuffer;
     private readonly byte[] _writeBuffer;
     private readonly SpanFramer _framer;
+    private readonly PendingBuffers _pendingBuffers = new();
     private int _writeLength;
     private int _activeTarget;
     private long _nextTimeoutScan;
@@ -44,7 +45,7 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
         _framer = run.Framer;
         _epfd = SafeEpollHandle.Create();
         _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollEvent.Size));
-        _readBuffer = new byte[CarrySize(run) + (64 * 1024)];
+        _readBuffer = new byte[run.CarrySize + (64 * 1024)];
         _writeBuffer = new byte[Math.Max(64 * 1024, run.MaxWire * 2)];
     }
 
@@ -73,9 +74,6 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
     /// <summary>Completes when the thread has finished (faults if it crashed).</summary>
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Bytes a connection must keep between reads: one maximal frame plus its framing.</summary>
-    public static int CarrySize(RunContext run) => Math.Max(run.Sizes.Max, 16) + 8;
-
     /// <summary>
     /// Adds a connection: before <see cref="Start"/>, or (immediate start) from the connect thread while this loop
     /// runs; one writer at a time. With immediate start it is registered for EPOLLOUT too: a new socket is writable at
@@ -85,7 +83,8 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
     {
         var slot = _count;
         connection.Slot = slot;
-        ArmLifetime(connection, connection.EstablishedTs);
+        connection.PendingBuffers = _pendingBuffers;
+        ChurnRules.ArmLifetime(_run, connection, connection.EstablishedTs);
         _connections[slot] = connection;
         Volatile.Write(ref _count, slot + 1);
         var events = LinuxConstants.EpollIn | LinuxConstants.EpollRdHup | (_run.Immediate ? LinuxConstants.EpollOut : 0);
@@ -200,7 +199,7 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
 
         if (!_run.IsOpen)
         {
-            var target = TargetAt(now);
+            var target = _run.ActiveTargetAt(now);
             var changed = target != _activeTarget;
             _activeTarget = target;
             if (changed || now >= _nextTimeoutScan)
@@ -255,11 +254,6 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
         return true;
     }
 
-    /// <summary>Closed model: how many connections are active at <paramref name="now"/>.</summary>
-    private int TargetAt(long now) => now < _run.LoadStartTs || now >= _run.SendStopTs
-        ? 0
-        : (int)Math.Round(_run.Profile.LevelAt(_run.SecondsAt(now)));
-
     /// <summary>
     /// Immediate start: the first EPOLLOUT of a new connection. Stops asking for EPOLLOUT (unless output is pending)
     /// and, in the closed model, sends its first messages now, while other connections may still be connecting.
@@ -280,7 +274,7 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
 
         if (!_run.IsOpen)
         {
-            _activeTarget = TargetAt(now);
+            _activeTarget = _run.ActiveTargetAt(now);
             TopUp(connection, now);
             return true;
         }
@@ -297,7 +291,7 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
         }
 
         var limit = Math.Min(_run.Pipeline, connection.Window);
-        var room = _run.Churn ? RoomOnConnection(connection, now) : int.MaxValue;
+        var room = _run.Churn ? ChurnRules.RoomOnConnection(_run, connection, now) : int.MaxValue;
         var measured = _run.IsMeasured(now);
         while (connection.Outstanding < limit && room-- > 0)
         {
@@ -406,19 +400,21 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
         if (n > 0)
         {
             var data = _readBuffer.AsSpan(0, kept + (int)n);
-            if (RefusedBeforeReply(connection, data))
+            if (ChurnRules.RefusedBeforeReply(_run, connection, data))
             {
                 ConnectFailed(connection, ConnectFailure.Refused, now);
                 return;
             }
 
-            var consumed = ProcessReplies(connection, data, now);
-            if (connection.Dead)
+            var consumed = ReplyReader.Process(_run, connection, this, data, now, out var broken);
+            if (broken)
             {
+                // An oversized or malformed frame: the stream cannot be resynchronised, every outstanding reply is lost.
+                Fail(connection, ref Counters.Mismatch, atLeastOne: true);
                 return;
             }
 
-            if (_run.Churn && DoneWithConnection(connection, now))
+            if (_run.Churn && ChurnRules.DoneWithConnection(_run, connection, now))
             {
                 Recycle(connection, now);
                 return;
@@ -459,94 +455,6 @@ internal sealed unsafe partial class IoLoop : ILoadWorker, IDisposable
         }
 
         Fail(connection, ref Counters.Reset, atLeastOne: true);
-    }
-
-    /// <summary>Checks every complete reply in <paramref name="data"/>; returns the bytes consumed.</summary>
-    private int ProcessReplies(LoadConnection connection, ReadOnlySpan<byte> data, long now)
-    {
-        var position = 0;
-        var raw = _framer.Framing == FramingKind.Raw;
-        while (position < data.Length && !connection.Dead)
-        {
-            if (connection.Outstanding == 0)
-            {
-                // Bytes nobody asked for: the server invented or duplicated a reply.
-                Counters.Mismatch++;
-                return data.Length;
-            }
-
-            if (raw)
-            {
-                var size = _run.Sizes.SizeOf(connection.Id, connection.NextExpected);
-                if (data.Length - position < size)
-                {
-                    break;
-                }
-
-                HandleReply(connection, data.Slice(position, size), size, now);
-                position += size;
-                continue;
-            }
-
-            var status = _framer.TryParse(data[position..], out var frame, out _);
-            if (status == FrameStatus.Incomplete)
-            {
-                break;
-            }
-
-            if (status != FrameStatus.Complete)
-            {
-                // An oversized or malformed frame: the stream cannot be resynchronised, every outstanding reply is lost.
-                Fail(connection, ref Counters.Mismatch, atLeastOne: true);
-                return data.Length;
-            }
-
-            HandleReply(connection, data.Slice(position + frame.PayloadOffset, frame.PayloadLength), frame.Consumed, now);
-            position += frame.Consumed;
-        }
-
-        return position;
-    }
-
-    private void HandleReply(LoadConnection connection, ReadOnlySpan<byte> reply, int wireLength, long now)
-    {
-        var verdict = ReplyVerifier.Check(connection, reply, _run.Sizes, _run.Expect, out var seq);
-        connection.RepliesOnConnection++;
-        if (verdict == ReplyVerdict.Mismatch)
-        {
-            Counters.Mismatch++;
-            connection.Complete(seq);
-            return;
-        }
-
-        if (verdict == ReplyVerdict.Reordered)
-        {
-            Counters.Reorder++;
-        }
-
-        var intended = connection.IntendedOf(seq);
-        var sent = connection.SentOf(seq);
-        connection.Complete(seq);
-        Counters.Received++;
-
-        // A correct reply, not a completed TCP handshake, ends a run of failures: a server that accepts and then
-        // refuses (its ERROR: line) must see the back-off grow.
-        connection.ConsecutiveFailures = 0;
-        if (connection.FirstReplyTs == 0)
-        {
-            connection.FirstReplyTs = now;
-            FirstReply.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - connection.FirstReplyFromTs)));
-        }
-
-        LatencyInterval.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
-        if (_run.IsMeasured(intended))
-        {
-            Latency.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - intended)));
-            Service.RecordValue(Histograms.Clamp(RunContext.TicksToUs(now - sent)));
-            Counters.MeasuredReceived++;
-            Counters.MeasuredBytes += wireLength;
-            connection.MeasuredReplies++;
-        }
     }
 
     /// <summary>Marks the connection failed and counts its outstanding messages as lost to <paramref name="counter"/>.</summary>

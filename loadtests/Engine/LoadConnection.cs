@@ -19,6 +19,7 @@ internal sealed class LoadConnection
     private readonly byte[] _carry;
     private int _carryLength;
     private byte[]? _pending;
+    private PendingBuffers? _pendingBuffers;
     private int _pendingStart;
     private int _pendingEnd;
 
@@ -42,6 +43,13 @@ internal sealed class LoadConnection
     }
 
     public int Index { get; }
+
+    /// <summary>Where the pending output's buffer is rented from (its worker's); null = allocated and kept (tests).</summary>
+    public PendingBuffers? PendingBuffers
+    {
+        get => _pendingBuffers;
+        set => _pendingBuffers = value;
+    }
 
     /// <summary>Position in its I/O loop (the epoll user data).</summary>
     public int Slot { get; set; }
@@ -143,6 +151,7 @@ internal sealed class LoadConnection
         FirstUnstamped = end;
         _carryLength = 0;
         _pendingStart = _pendingEnd = 0;
+        ReleasePending();
         WaitingToWrite = false;
         SentOnConnection = 0;
         RepliesOnConnection = 0;
@@ -208,8 +217,15 @@ internal sealed class LoadConnection
             var live = _pendingEnd - _pendingStart;
             var buffer = _pending is not null && live + size <= _pending.Length
                 ? _pending
-                : new byte[Math.Max(4096, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live + size)))];
+                : _pending is null && size <= PendingBuffers.Size && _pendingBuffers is not null
+                    ? _pendingBuffers.Rent()
+                    : new byte[Math.Max(PendingBuffers.Size, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(live + size)))];
             _pending?.AsSpan(_pendingStart, live).CopyTo(buffer);
+            if (_pending is not null && buffer != _pending)
+            {
+                _pendingBuffers?.Return(_pending);
+            }
+
             _pending = buffer;
             _pendingStart = 0;
             _pendingEnd = live;
@@ -272,7 +288,18 @@ internal sealed class LoadConnection
         }
 
         _pendingStart = _pendingEnd = 0;
+        ReleasePending();
         return true;
+    }
+
+    /// <summary>Gives the empty pending buffer back to the worker (kept when there is no worker's to give it to).</summary>
+    private void ReleasePending()
+    {
+        if (_pending is not null && _pendingBuffers is not null)
+        {
+            _pendingBuffers.Return(_pending);
+            _pending = null;
+        }
     }
 
     /// <summary>Writes a message's wire bytes (header, payload, trailer) into <paramref name="destination"/>; returns the length.</summary>

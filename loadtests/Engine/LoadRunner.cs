@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
 using EchoServers.Load.Simulations;
-using HdrHistogram;
 
 namespace EchoServers.Load.Engine;
 
@@ -39,12 +37,6 @@ public static class LoadRunner
             throw new LoadSetupException("--messages-per-connection, --connection-lifetime and --reconnect need the closed model (-c); the open model (--rate) does not support them");
         }
 
-        if (options.Tls is not null && profile.IsOpen)
-        {
-            throw new LoadSetupException("--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant): "
-                + "the open model (--rate, inject) is paced by the epoll I/O loops, which cannot do TLS");
-        }
-
         var warnings = new List<string>();
         var sources = Preflight.Check(options.Target, count, warnings);
         sources = options.SourceAddresses ?? sources;
@@ -73,7 +65,7 @@ public static class LoadRunner
         var connector = await ConnectAsync(options, count, sources, starts, progress, cancellationToken);
         if (connector.Established.Count == 0)
         {
-            throw new LoadSetupException($"no connection to {options.Target} could be established: {connector.FirstError}");
+            throw RunPhases.NoConnection(options, connector.FirstError, kind: string.Empty);
         }
 
         WarnFailed(connector, count, warnings, progress);
@@ -88,8 +80,8 @@ public static class LoadRunner
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
             PerSource = PerSource(count, sources),
         };
-        var window = Window(run, connector.Established.Count);
-        var carry = IoLoop.CarrySize(run);
+        var window = Window(options, profile, connector.Established.Count);
+        var carry = run.CarrySize;
         var connections = connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry)
         {
             ConnectStartTs = starts[i],
@@ -108,7 +100,7 @@ public static class LoadRunner
             StartLoops(run, loops, profile, options, progress);
             await sampler.SampleUntilSendStopAsync(cancellationToken);
             await DrainAsync(options, loops, progress);
-            return BuildResult(options, run, ConnectPhase.Of(connector), connections, loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return RunResult.Build(options, run, ConnectPhase.Of(connector), connections, loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -136,8 +128,8 @@ public static class LoadRunner
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
             PerSource = PerSource(count, sources),
         };
-        var window = Window(run, count);
-        var carry = IoLoop.CarrySize(run);
+        var window = Window(options, profile, count);
+        var carry = run.CarrySize;
         var loops = CreateLoops(run, count);
         var connections = new LoadConnection[count];
         var established = 0;
@@ -163,7 +155,7 @@ public static class LoadRunner
         try
         {
             progress.OnPhase("connect", $"{count} connections to {options.Target}, each sending once it is up"
-                + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : ", as fast as they complete"));
+                + (options.ConnectRate > 0 ? RunPhases.ConnectRateText(options, ", {0}/s") : ", as fast as they complete"));
             var sampler = new RunSampler(run, loops, connections, progress);
             using var registration = cancellationToken.Register(run.StopEarly);
             StartLoops(run, loops, profile, options, progress);
@@ -173,7 +165,7 @@ public static class LoadRunner
             {
                 await samplingStop.CancelAsync();
                 await sampling;
-                throw new LoadSetupException($"no connection to {options.Target} could be established: {connector.FirstError}");
+                throw RunPhases.NoConnection(options, connector.FirstError, kind: string.Empty);
             }
 
             await sampling;
@@ -181,17 +173,10 @@ public static class LoadRunner
             // Connections not attempted by the end of the measured window are not started any more.
             await stopConnecting.CancelAsync();
             await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
-            WarnFailed(connector, count, warnings, progress);
-            if (connector.NotAttempted > 0)
-            {
-                var message = $"{connector.NotAttempted} of {count} connections were not attempted before the measured window ended: "
-                    + "lengthen --duration or --warmup, or raise --connect-rate";
-                warnings.Add(message);
-                progress.OnWarning(message);
-            }
+            RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed, connector.FirstError, connector.NotAttempted, kind: string.Empty);
 
             await DrainAsync(options, loops, progress);
-            return BuildResult(options, run, ConnectPhase.Of(connector), connections[..connector.Established.Count], loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return RunResult.Build(options, run, ConnectPhase.Of(connector), connections[..connector.Established.Count], loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -227,27 +212,14 @@ public static class LoadRunner
             loop.Start();
         }
 
-        progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
-            ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
-            : string.Join(", ", profile.Steps));
+        RunPhases.AnnounceLoad(profile, progress);
     }
 
-    private static async Task DrainAsync(LoadOptions options, IoLoop[] loops, IProgressSink progress)
-    {
-        progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
-        await Task.WhenAll(loops.Select(l => l.Completion.Task)).WaitAsync(options.DrainTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
-        progress.OnFinished();
-    }
+    private static Task DrainAsync(LoadOptions options, IoLoop[] loops, IProgressSink progress) =>
+        RunPhases.DrainAsync(options, progress, Task.WhenAll(loops.Select(l => l.Completion.Task)), TimeSpan.FromSeconds(5));
 
-    private static void WarnFailed(Connector connector, int count, List<string> warnings, IProgressSink progress)
-    {
-        if (connector.Failed > 0)
-        {
-            var message = $"{connector.Failed} of {count} connections failed: {connector.FirstError}";
-            warnings.Add(message);
-            progress.OnWarning(message);
-        }
-    }
+    private static void WarnFailed(Connector connector, int count, List<string> warnings, IProgressSink progress) =>
+        RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed, connector.FirstError, notAttempted: 0, kind: string.Empty);
 
     private static void Dispose(RunContext run, Connector connector, IoLoop[] loops)
     {
@@ -266,8 +238,7 @@ public static class LoadRunner
     private static async Task<Connector> ConnectAsync(
         LoadOptions options, int count, IReadOnlyList<System.Net.IPAddress> sources, List<long> starts, IProgressSink progress, CancellationToken cancellationToken)
     {
-        progress.OnPhase("connect", $"{count} connections to {options.Target}"
-            + (options.ConnectRate > 0 ? $" at {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty));
+        progress.OnPhase("connect", $"{count} connections to {options.Target}" + RunPhases.ConnectRateText(options, " at {0}/s"));
         var connector = new Connector(options, count, sources) { OnEstablished = (_, started) => starts.Add(started) };
         connector.Start(cancellationToken);
         while (!connector.Completion.Task.IsCompleted)
@@ -280,133 +251,10 @@ public static class LoadRunner
         return connector;
     }
 
-    /// <summary>Messages one connection may have outstanding.</summary>
-    private static int Window(RunContext run, int connections)
-    {
-        var options = run.Options;
-        return run.IsOpen
-            ? options.MaxInFlight > 0
-                ? options.MaxInFlight
-                : (int)Math.Clamp(run.Profile.MaxLevel * options.Timeout.TotalSeconds / connections * 2, 16, 4096)
-            : options.Pipeline * 2;
-    }
-
-    /// <summary>The result of a run from its workers' counters and histograms (either engine).</summary>
-    internal static LoadResult BuildResult(
-        LoadOptions options, RunContext run, ConnectPhase connector, LoadConnection[] connections, ILoadWorker[] loops, int ioThreads,
-        RunSampler sampler, List<string> warnings, bool cancelled)
-    {
-        var profile = run.Profile;
-        var all = loops.Select(l => l.Counters).ToArray();
-        long Sum(Func<WorkerCounters, long> field) => all.Sum(field);
-
-        var latency = Histograms.Merge(loops.Select(l => (HistogramBase)l.Latency));
-        var service = Histograms.Merge(loops.Select(l => (HistogramBase)l.Service));
-        var lateness = profile.IsOpen ? Histograms.Merge(loops.Select(l => (HistogramBase)l.Lateness)) : null;
-        var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
-        var messages = Sum(c => c.MeasuredReceived);
-        var firstReply = Histograms.Merge(loops.Select(l => (HistogramBase)l.FirstReply));
-        var starved = FirstReplyAccounting.Account(connections, Stopwatch.GetTimestamp(), run.FirstReplyTimeoutTicks, firstReply);
-        var by = connector.FailedBy;
-        var connectFailures = new ConnectFailureCounts(
-            Total: connector.Failed + Sum(c => c.ConnectRefused) + Sum(c => c.ConnectReset) + Sum(c => c.ConnectTimeout) + Sum(c => c.ConnectOutOfPorts) + Sum(c => c.ConnectOther),
-            Refused: by[(int)ConnectFailure.Refused] + Sum(c => c.ConnectRefused),
-            Reset: by[(int)ConnectFailure.Reset] + Sum(c => c.ConnectReset),
-            Timeout: by[(int)ConnectFailure.Timeout] + Sum(c => c.ConnectTimeout),
-            OutOfPorts: by[(int)ConnectFailure.OutOfPorts] + Sum(c => c.ConnectOutOfPorts),
-            Other: by[(int)ConnectFailure.Other] + Sum(c => c.ConnectOther));
-        var connectLatency = Histograms.Merge(loops.Select(l => (HistogramBase)l.ConnectLatency).Prepend(connector.ConnectLatency));
-        var errors = new ErrorCounts(
-            Total: Sum(c => c.Mismatch) + Sum(c => c.Reset) + Sum(c => c.Eof) + Sum(c => c.Timeout) + Sum(c => c.Reorder)
-                + Sum(c => c.Missing) + Sum(c => c.Overflow) + connectFailures.Total + starved,
-            Mismatch: Sum(c => c.Mismatch),
-            Reset: Sum(c => c.Reset),
-            Eof: Sum(c => c.Eof),
-            Timeout: Sum(c => c.Timeout),
-            Reorder: Sum(c => c.Reorder),
-            Missing: Sum(c => c.Missing),
-            Overflow: Sum(c => c.Overflow),
-            Connect: connectFailures.Total,
-            Starved: starved);
-        if (starved > 0)
-        {
-            warnings.Add($"{starved} of {connections.Length} connections got no reply within {options.FirstReplyTimeout.TotalSeconds:0.###}s of connecting (starved)");
-        }
-
-        double? targetRate = null, achievedRate = null;
-        var rateOk = true;
-        if (profile.IsOpen)
-        {
-            targetRate = profile.AreaBetween(profile.WarmupSeconds, profile.WarmupSeconds + seconds) / seconds;
-            achievedRate = Sum(c => c.MeasuredSent) / seconds;
-            if (achievedRate < targetRate * 0.99)
-            {
-                rateOk = false;
-                warnings.Add($"achieved {achievedRate:0.##} msgs/s is under 99 % of the target {targetRate:0.##} msgs/s: the run is invalid");
-            }
-        }
-
-        var cost = sampler.Cost(messages, ioThreads) with { IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes) };
-        if (cost.LikelyBottleneck)
-        {
-            warnings.Add($"the generator used {cost.CpuPercentOfCores:0}% of its {cost.Cores} core(s): it is probably the bottleneck, not the server");
-        }
-
-        if (cost.GcPauseMs > seconds * 10)
-        {
-            warnings.Add($"the generator paused {cost.GcPauseMs:0} ms for GC during measurement (over 1 %)");
-        }
-
-        if (cancelled || run.EndedEarly)
-        {
-            warnings.Add($"the run was cancelled after {run.MeasuredSeconds:0.###} of {profile.MeasuredSeconds:0.###} measured seconds");
-        }
-
-        return new LoadResult
-        {
-            Connections = new ConnectionCounts(connector.Established + connector.Failed + connector.NotAttempted, connector.Established, connector.Failed,
-                connections.Count(c => c.MeasuredReplies > 0)),
-            Messages = messages,
-            MessagesPerSecond = Math.Round(messages / seconds, 1),
-            BytesPerSecond = Math.Round(Sum(c => c.MeasuredBytes) / seconds, 1),
-            LatencyUs = LatencySummary.Of(latency),
-            Errors = errors,
-            Valid = errors.Total == 0 && rateOk && !cancelled && run.MeasuredSeconds > 0,
-            ServiceTimeUs = LatencySummary.Of(service),
-            SendLatenessUs = lateness is null ? null : LatencySummary.Of(lateness),
-            ConnectLatencyUs = LatencySummary.Of(connectLatency),
-            ConnectUs = LatencySummary.Of(connectLatency),
-            Connects = connector.Established + Sum(c => c.Connects),
-            ConnectsPerSecond = Math.Round(Sum(c => c.MeasuredConnects) / seconds, 1),
-            Reconnects = Sum(c => c.Reconnects),
-            ConnectFailures = connectFailures,
-            MessagesPerConnection = options.MessagesPerConnection,
-            ConnectionLifetimeSeconds = options.ConnectionLifetime?.TotalSeconds ?? 0,
-            Reconnect = options.Reconnect,
-            FirstReplyUs = LatencySummary.Of(firstReply),
-            Starved = starved,
-            // A connection established only after the measured window closed had no share to get (immediate start).
-            Fairness = FairnessSummary.Of([.. connections.Where(c => c.EstablishedTs < run.SendStopTs).Select(c => c.MeasuredReplies)]),
-            Start = options.Start == StartMode.Together ? "together" : "immediate",
-            Target = options.Target.ToString(),
-            Model = profile.IsOpen ? "open" : "closed",
-            Load = string.Join(", ", profile.Steps),
-            Framing = options.Framing.ToString().ToLowerInvariant(),
-            Expect = options.Expect.ToString().ToLowerInvariant(),
-            Size = options.Sizes.ToString(),
-            Pipeline = profile.IsOpen ? 0 : options.Pipeline,
-            DurationSeconds = seconds,
-            WarmupSeconds = profile.WarmupSeconds,
-            TargetRate = targetRate is { } t ? Math.Round(t, 3) : null,
-            AchievedRate = achievedRate is { } a ? Math.Round(a, 3) : null,
-            Generator = cost,
-            Warnings = warnings,
-            PerSecond = sampler.Seconds,
-            LatencyHistogram = latency,
-            ServiceHistogram = service,
-            LatenessHistogram = lateness,
-            ConnectHistogram = connectLatency,
-            FirstReplyHistogram = firstReply,
-        };
-    }
+    /// <summary>Messages one connection may have outstanding (either engine).</summary>
+    internal static int Window(LoadOptions options, LoadProfile profile, int connections) => profile.IsOpen
+        ? options.MaxInFlight > 0
+            ? options.MaxInFlight
+            : (int)Math.Clamp(profile.MaxLevel * options.Timeout.TotalSeconds / connections * 2, 16, 4096)
+        : options.Pipeline * 2;
 }

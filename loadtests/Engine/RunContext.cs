@@ -25,6 +25,7 @@ internal sealed class RunContext
         TimeoutTicks = SecondsToTicks(options.Timeout.TotalSeconds);
         SpinTicks = SecondsToTicks((options.Spin ?? (Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(20) : TimeSpan.Zero)).TotalSeconds);
         MaxWire = Sizes.Max + Overhead;
+        CarrySize = CarrySizeOf(Sizes);
         Immediate = options.Start == StartMode.Immediate;
         FirstReplyTimeoutTicks = SecondsToTicks(options.FirstReplyTimeout.TotalSeconds);
         ConnectingDone = !Immediate;
@@ -92,6 +93,12 @@ internal sealed class RunContext
 
     public int MaxWire { get; }
 
+    /// <summary>Bytes a connection must keep between reads: one maximal frame plus its framing.</summary>
+    public int CarrySize { get; }
+
+    /// <summary>The carry size for messages of <paramref name="sizes"/> (before a run's timeline exists).</summary>
+    public static int CarrySizeOf(SizeSpec sizes) => Math.Max(sizes.Max, 16) + 8;
+
     /// <summary>When load begins (after the connect phase).</summary>
     public long LoadStartTs { get; }
 
@@ -135,6 +142,11 @@ internal sealed class RunContext
 
     /// <summary>Whether a message due at <paramref name="intendedTs"/> is inside the measured window.</summary>
     public bool IsMeasured(long intendedTs) => intendedTs >= MeasureStartTs && intendedTs < SendStopTs;
+
+    /// <summary>Closed model: how many connections are active at <paramref name="now"/> (the profile's level; 0 outside the load).</summary>
+    public int ActiveTargetAt(long now) => now < LoadStartTs || now >= SendStopTs
+        ? 0
+        : (int)Math.Round(Profile.LevelAt(SecondsAt(now)));
 
     /// <summary>Seconds since load started at <paramref name="ts"/>.</summary>
     public double SecondsAt(long ts) => (ts - LoadStartTs) / (double)Stopwatch.Frequency;

@@ -29,6 +29,9 @@ internal sealed class RunSampler
         _loops = loops;
         _connections = connections;
         _progress = progress;
+
+        // The live metrics (--metrics-port) read this run's counters from now on.
+        Metrics.LoadMetrics.Current?.Attach(run, loops, connections);
     }
 
     public IReadOnlyList<SecondSnapshot> Seconds => _seconds;
@@ -139,7 +142,7 @@ internal sealed class RunSampler
         var active = _run.IsOpen
             ? _connections.Count(c => c is { Dead: false })
             : Math.Min(_connections.Count(c => c is { Dead: false }), (int)Math.Round(_run.Profile.LevelAt(Math.Max(0, toSecond - 0.001))));
-        return new SecondSnapshot(
+        var snapshot = new SecondSnapshot(
             Second: Math.Round(toSecond, 3),
             Phase: phase,
             Messages: messages,
@@ -152,6 +155,8 @@ internal sealed class RunSampler
             ActiveConnections: active,
             SendLatenessP99Us: lateness,
             CpuPercent: span > 0 ? Math.Round((to.Cpu - from.Cpu).TotalMilliseconds / 10 / span / Environment.ProcessorCount, 1) : 0);
+        Metrics.LoadMetrics.Current?.OnSecond(_interval, snapshot);
+        return snapshot;
     }
 
     private Totals Take()

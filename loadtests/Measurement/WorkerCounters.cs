@@ -69,4 +69,17 @@ public sealed class WorkerCounters
     public long ConnectOutOfPorts;
 
     public long ConnectOther;
+
+    /// <summary>Counts a failed connect of this worker by its cause.</summary>
+    internal void CountConnectFailure(Engine.ConnectFailure cause)
+    {
+        switch (cause)
+        {
+            case Engine.ConnectFailure.Refused: ConnectRefused++; break;
+            case Engine.ConnectFailure.Reset: ConnectReset++; break;
+            case Engine.ConnectFailure.Timeout: ConnectTimeout++; break;
+            case Engine.ConnectFailure.OutOfPorts: ConnectOutOfPorts++; break;
+            default: ConnectOther++; break;
+        }
+    }
 }

@@ -165,7 +165,7 @@ public static class BenchMarkdownReport
         if (idle is not null)
         {
             md.AppendLine($"{idle.Name}: each pass starts a fresh server (warmed {r.WarmupSeconds:0.##}s), reads its RSS, opens the connections, echoes one 16-byte message on each, and reads RSS again. "
-                + "Growth ÷ connections held is the cost of an idle connection; RSS ÷ connections (the issue's definition) includes the runtime's fixed cost. Kernel socket buffers are not in RSS.").AppendLine();
+                + "Growth ÷ connections held is the cost of an idle connection; RSS ÷ connections (the simplest definition) includes the runtime's fixed cost. Kernel socket buffers are not in RSS.").AppendLine();
         }
 
         md.AppendLine("| model | " + (idle is null ? string.Empty : $"{idle.Name}: RSS growth per connection held (median [min–max]) | RSS with them open (÷ connections held) | answered, established of requested (fewest in any pass) | ")

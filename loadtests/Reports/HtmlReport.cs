@@ -69,7 +69,7 @@ public static class HtmlReport
         }
 
         html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {r.Start}</p>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {WebUtility.HtmlEncode(r.Start)}</p>");
         html.AppendLine("<h2>Latency by percentile</h2>");
         var curves = new List<(string, IReadOnlyList<(double, double)>)>();
         if (r.LatencyHistogram is { TotalCount: > 0 } latency)
@@ -94,7 +94,7 @@ public static class HtmlReport
         html.AppendLine("<h2>Per second</h2><table><tr><th>second</th><th>phase</th><th>msgs/s</th><th>p50</th><th>p99</th><th>max</th><th>errors</th><th>connections</th><th>cpu %</th></tr>");
         foreach (var s in r.PerSecond)
         {
-            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{s.Second:0.###}</td><td>{s.Phase}</td><td>{Format.Rate(s.MessagesPerSecond)}</td><td>{Format.Us(s.P50Us)}</td><td>{Format.Us(s.P99Us)}</td><td>{Format.Us(s.MaxUs)}</td><td>{s.Errors}</td><td>{s.ActiveConnections}</td><td>{s.CpuPercent:0}</td></tr>");
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{s.Second:0.###}</td><td>{WebUtility.HtmlEncode(s.Phase)}</td><td>{Format.Rate(s.MessagesPerSecond)}</td><td>{Format.Us(s.P50Us)}</td><td>{Format.Us(s.P99Us)}</td><td>{Format.Us(s.MaxUs)}</td><td>{s.Errors}</td><td>{s.ActiveConnections}</td><td>{s.CpuPercent:0}</td></tr>");
         }
 
         return html.AppendLine("</table></body></html>").ToString();

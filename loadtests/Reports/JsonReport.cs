@@ -16,9 +16,46 @@ public static class JsonReport
     public static string Serialize(LoadResult result) =>
         JsonSerializer.Serialize(result with { HdrLog = result.HdrLog ?? Distributed.EmbeddedHistograms.Of(result) }, Options);
 
-    /// <summary>Reads a result written by <see cref="Write"/> (its histograms from <c>hdrLog</c>, when present).</summary>
-    public static LoadResult Read(string path) => JsonSerializer.Deserialize<LoadResult>(File.ReadAllText(path), Options)
-        ?? throw new JsonException($"{path} holds no result");
+    /// <summary>Reading is strict where writing is not: a null or missing value the result cannot do without is an error.</summary>
+    private static readonly JsonSerializerOptions ReadOptions = new(Options)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    /// <summary>
+    /// Reads a result written by <see cref="Write"/> (its histograms from <c>hdrLog</c>, when present). Anything wrong
+    /// with the file is an <see cref="InvalidDataException"/> of one line naming the file and the field.
+    /// </summary>
+    public static LoadResult Read(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>Parses a result's JSON text; <paramref name="name"/> names it in errors.</summary>
+    public static LoadResult Parse(string json, string name)
+    {
+        LoadResult? result;
+        try
+        {
+            result = JsonSerializer.Deserialize<LoadResult>(json, ReadOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{name}: {ex.Path ?? "$"}: {FirstLine(ex.Message)}", ex);
+        }
+
+        if (result is null)
+        {
+            throw new InvalidDataException($"{name}: $: holds no result (null)");
+        }
+
+        return ResultFileCheck.Problem(result) is { } problem ? throw new InvalidDataException($"{name}: {problem}") : result;
+    }
+
+    /// <summary>The serializer's message without its "Path: … | LineNumber: …" tail (the path is given already).</summary>
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return (end < 0 ? message : message[..end]).ReplaceLineEndings(" ");
+    }
 
     public static void Write(LoadResult result, string path) => File.WriteAllText(path, Serialize(result) + "\n");
 }

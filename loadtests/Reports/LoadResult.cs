@@ -31,9 +31,13 @@ public sealed record LoadResult
     /// <summary>Open model: how late each message was actually written after it was due.</summary>
     public LatencySummary? SendLatenessUs { get; init; }
 
-    public required LatencySummary ConnectLatencyUs { get; init; }
+    /// <summary>
+    /// The old name of <see cref="ConnectUs"/>: the JSON still carries <c>connectLatencyUs</c> (written from
+    /// <see cref="ConnectUs"/>, never read back) for one release, so readers can move to <c>connectUs</c>.
+    /// </summary>
+    public LatencySummary ConnectLatencyUs => ConnectUs;
 
-    /// <summary>Per connection: connect start → established (the same figures as <see cref="ConnectLatencyUs"/>).</summary>
+    /// <summary>Per connection: connect start → established.</summary>
     public LatencySummary ConnectUs { get; init; } = LatencySummary.Empty;
 
     /// <summary>

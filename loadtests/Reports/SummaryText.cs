@@ -22,7 +22,7 @@ public static class SummaryText
         }
 
         s.AppendLine($"connections   {r.Connections.Established} of {r.Connections.Requested} established, {r.Connections.Failed} failed, {r.Connections.Served} served;"
-            + $" connect p50 {Reports.Format.Us(r.ConnectLatencyUs.P50)} max {Reports.Format.Us(r.ConnectLatencyUs.Max)}");
+            + $" connect p50 {Reports.Format.Us(r.ConnectUs.P50)} max {Reports.Format.Us(r.ConnectUs.Max)}");
         var cf = r.ConnectFailures;
         s.AppendLine($"connects      {Reports.Format.Count(r.Connects)} in all, {Reports.Format.Rate(r.ConnectsPerSecond)}/s measured;"
             + $" connect p50 {Reports.Format.Us(r.ConnectUs.P50)} p99 {Reports.Format.Us(r.ConnectUs.P99)} p99.9 {Reports.Format.Us(r.ConnectUs.P999)};"

@@ -21,11 +21,11 @@ public static class SweepReport
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>One progress line per step.</summary>
+    /// <summary>One progress line per try (a confirming re-run says which try it is).</summary>
     public static string StepLine(SweepStep s) =>
-        $"step {s.Index,2} {s.Phase,-9} target {Format.Rate(s.TargetRate),9}/s  achieved {Format.Rate(s.AchievedRate),9}/s  "
+        $"step {s.Index,2} {s.Phase,-9}{(s.Try > 1 ? $" try {s.Try}" : string.Empty)} target {Format.Rate(s.TargetRate),9}/s  achieved {Format.Rate(s.AchievedRate),9}/s  "
         + $"p50 {Format.Us(s.P50Us),7}  p99 {Format.Us(s.P99Us),7}  p99.9 {Format.Us(s.P999Us),7}  errors {s.Errors}  gen cpu {s.GeneratorCpuPercentOfCore.ToString("0", CultureInfo.InvariantCulture)}%  "
-        + (s.Passed ? "ok" : "FAIL: " + string.Join("; ", s.Failures)) + (s.GeneratorLimit is null ? string.Empty : $" [generator: {s.GeneratorLimit}]");
+        + Outcome(s, "ok", "FAIL") + (s.GeneratorLimit is null ? string.Empty : $" [generator: {s.GeneratorLimit}]");
 
     /// <summary>The console summary: what ran, the steps, the conclusion.</summary>
     public static string Text(SweepResult r)
@@ -33,7 +33,7 @@ public static class SweepReport
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"target        {r.Target}  ({r.Load})");
         text.AppendLine(CultureInfo.InvariantCulture, $"objective     {r.Objective}, achieved ≥ 99 % of target, no errors; {r.StepDurationSeconds:0.##}s per step after {r.WarmupSeconds:0.##}s warm-up");
-        text.AppendLine(CultureInfo.InvariantCulture, $"steps         {r.Steps.Count}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"steps         {r.Steps.Count} tries; a failing rate re-run {r.Confirm} time(s) before it counted, {r.OverturnedFailures} failure(s) overturned");
         foreach (var step in r.Steps.OrderBy(s => s.TargetRate))
         {
             text.AppendLine("  " + StepLine(step));
@@ -51,7 +51,8 @@ public static class SweepReport
         md.AppendLine(CultureInfo.InvariantCulture, $"# echo-load sweep: {r.Name}");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Target `{r.Target}` ({r.Load}); objective `{r.Objective}`, achieved ≥ 99 % of the target and no errors; "
-            + $"{r.StepDurationSeconds:0.##} s per step after {r.WarmupSeconds:0.##} s warm-up; precision {r.Precision * 100:0.#} %.");
+            + $"{r.StepDurationSeconds:0.##} s per step after {r.WarmupSeconds:0.##} s warm-up; precision {r.Precision * 100:0.#} %; "
+            + $"a failing rate was re-run {r.Confirm} time(s) before it counted (every try is listed; {r.OverturnedFailures} failure(s) overturned by a passing re-run).");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"**Capacity: {(r.Capacity is { } c ? (r.CapacityIsLowerBound ? "≥ " : string.Empty) + Format.Rate(c) + " msgs/s" : "none")}** ({r.Limit}): {r.Conclusion}");
         md.AppendLine();
@@ -67,13 +68,17 @@ public static class SweepReport
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in steps.OrderBy(s => s.TargetRate))
         {
-            var result = s.Passed ? "ok" : "fail: " + string.Join("; ", s.Failures) + (s.GeneratorLimit is null ? string.Empty : $" — generator: {s.GeneratorLimit}");
+            var result = Outcome(s, "ok", "fail") + (s.GeneratorLimit is null ? string.Empty : $" — generator: {s.GeneratorLimit}");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {s.Index} {s.Phase} | {Format.Rate(s.TargetRate)} | {Format.Rate(s.AchievedRate)} | {Format.Us(s.P50Us)} | {Format.Us(s.P99Us)} | {Format.Us(s.P999Us)} | {s.Errors} | {s.GeneratorCpuPercentOfCore:0} % | {Format.Us(s.SendLatenessP99Us)} | {result} |");
+                $"| {s.Index} {s.Phase}{(s.Try > 1 ? $" (try {s.Try})" : string.Empty)} | {Format.Rate(s.TargetRate)} | {Format.Rate(s.AchievedRate)} | {Format.Us(s.P50Us)} | {Format.Us(s.P99Us)} | {Format.Us(s.P999Us)} | {s.Errors} | {s.GeneratorCpuPercentOfCore:0} % | {Format.Us(s.SendLatenessP99Us)} | {result} |");
         }
 
         return md.ToString();
     }
+
+    /// <summary>A try's result; a failure a later try at the same rate passed is marked as not counted.</summary>
+    private static string Outcome(SweepStep s, string ok, string fail) =>
+        s.Passed ? ok : (s.Overturned ? $"{fail} (overturned by a passing re-run, not counted): " : $"{fail}: ") + string.Join("; ", s.Failures);
 
     /// <summary>The bench report's sweep section: each row's capacity, then its steps (nothing without sweeps).</summary>
     public static string BenchSection(IReadOnlyList<SweepResult> sweeps)

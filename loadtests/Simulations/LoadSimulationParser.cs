@@ -114,7 +114,7 @@ public static class LoadSimulationParser
         var perSecond = 1.0;
         if (open)
         {
-            if (!TrySplitRateUnit(ref amount, out perSecond))
+            if (!RateText.TrySplitUnit(ref amount, out perSecond))
             {
                 error = $"'{words[1]}' has an unknown rate unit (use /s, /m or /h)";
                 return false;
@@ -147,26 +147,6 @@ public static class LoadSimulationParser
     }
 
     private static bool IsForOrOver(string word) => word is "for" or "over" or "during";
-
-    private static bool TrySplitRateUnit(ref string amount, out double perSecond)
-    {
-        perSecond = 1.0;
-        var slash = amount.IndexOf('/', StringComparison.Ordinal);
-        if (slash < 0)
-        {
-            return true;
-        }
-
-        perSecond = amount[(slash + 1)..] switch
-        {
-            "s" or "sec" => 1.0,
-            "m" or "min" => 1.0 / 60,
-            "h" => 1.0 / 3600,
-            _ => double.NaN,
-        };
-        amount = amount[..slash];
-        return !double.IsNaN(perSecond);
-    }
 
     private static bool TryNumber(string text, bool fractional, out double value)
     {

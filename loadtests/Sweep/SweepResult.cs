@@ -28,7 +28,14 @@ public sealed record SweepResult
 
     public double WarmupSeconds { get; init; }
 
+    /// <summary>Re-runs of a failing rate before it counted (<c>--confirm</c>).</summary>
+    public int Confirm { get; init; }
+
+    /// <summary>Every try of every step, in the order run (confirming re-runs have <see cref="SweepStep.Try"/> above 1).</summary>
     public required IReadOnlyList<SweepStep> Steps { get; init; }
+
+    /// <summary>Failing tries a later try at the same rate passed: noise the confirmation kept from deciding the search.</summary>
+    public int OverturnedFailures { get; init; }
 
     /// <summary>The highest target rate that met the objective (msgs/s), or null when none did.</summary>
     public double? Capacity { get; init; }
@@ -42,6 +49,6 @@ public sealed record SweepResult
     [JsonConverter(typeof(JsonStringEnumConverter<SweepLimit>))]
     public SweepLimit Limit { get; init; }
 
-    /// <summary>One sentence: the capacity, and what limited it.</summary>
+    /// <summary>The capacity, what limited it, and how sure it is (the tries on either side of it and their spread).</summary>
     public required string Conclusion { get; init; }
 }

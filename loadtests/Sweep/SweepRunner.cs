@@ -1,5 +1,4 @@
 using EchoServers.Load.Engine;
-using EchoServers.Load.Reports;
 
 namespace EchoServers.Load.Sweep;
 
@@ -7,11 +6,13 @@ namespace EchoServers.Load.Sweep;
 /// The capacity search: geometric steps from the start rate (×<see cref="SweepSettings.Factor"/> while they pass; ÷
 /// it while they fail, when even the first failed), then a bisection between the last good and the first bad rate
 /// until they are within <see cref="SweepSettings.Precision"/>. A step the generator limited ends the search: the
-/// capacity is then only "at least the last good rate", never the generator's ceiling.
+/// capacity is then only "at least the last good rate", never the generator's ceiling. A failing rate is re-run
+/// <see cref="SweepSettings.Confirm"/> times before it ends the geometric phase or moves the bisection, so one noisy
+/// step (another process taking the core) cannot decide the search; every try is kept in the result.
 /// </summary>
 /// <param name="settings">The steps and the objective.</param>
 /// <param name="runStep">Runs one step at a rate (msgs/s) and judges it (<see cref="SweepJudge"/>).</param>
-/// <param name="onStep">Called after each step (progress).</param>
+/// <param name="onStep">Called after each try (progress).</param>
 public sealed class SweepRunner(SweepSettings settings, Func<double, CancellationToken, Task<SweepStep>> runStep, Action<SweepStep>? onStep = null)
 {
     /// <summary>Going down from a failing start rate stops at start ÷ this: lower, the objective is out of reach anyway.</summary>
@@ -31,20 +32,20 @@ public sealed class SweepRunner(SweepSettings settings, Func<double, Cancellatio
     /// <summary>Runs the search; <paramref name="name"/>, <paramref name="target"/> and <paramref name="load"/> label the result.</summary>
     public async Task<SweepResult> RunAsync(string name, string target, string load, CancellationToken cancellationToken)
     {
-        SweepStep? good = null, bad = null, generator = null;
+        RateVerdict? good = null, bad = null, generator = null;
         var limit = SweepLimit.Incomplete;
         var rate = Math.Min(settings.StartRate, settings.MaxRate);
         while (CanRun(cancellationToken))
         {
-            var step = await StepAsync(rate, "geometric", cancellationToken);
-            if (cancellationToken.IsCancellationRequested)
+            var verdict = await RateAsync(rate, "geometric", cancellationToken);
+            if (verdict is null)
             {
                 break;
             }
 
-            if (step.Passed)
+            if (verdict.Passed)
             {
-                good = step;
+                good = verdict;
                 if (bad is not null)
                 {
                     break;
@@ -58,15 +59,15 @@ public sealed class SweepRunner(SweepSettings settings, Func<double, Cancellatio
 
                 rate = Math.Min(rate * settings.Factor, settings.MaxRate);
             }
-            else if (step.GeneratorLimit is not null)
+            else if (verdict.GeneratorLimit is not null)
             {
-                generator = step;
+                generator = verdict;
                 limit = SweepLimit.Generator;
                 break;
             }
             else
             {
-                bad = step;
+                bad = verdict;
                 if (good is not null)
                 {
                     break;
@@ -83,31 +84,31 @@ public sealed class SweepRunner(SweepSettings settings, Func<double, Cancellatio
         }
 
         while (limit == SweepLimit.Incomplete && good is not null && bad is not null
-            && (bad.TargetRate - good.TargetRate) / good.TargetRate > settings.Precision && CanRun(cancellationToken))
+            && (bad.Rate - good.Rate) / good.Rate > settings.Precision && CanRun(cancellationToken))
         {
-            var step = await StepAsync((good.TargetRate + bad.TargetRate) / 2, "bisect", cancellationToken);
-            if (cancellationToken.IsCancellationRequested)
+            var verdict = await RateAsync((good.Rate + bad.Rate) / 2, "bisect", cancellationToken);
+            if (verdict is null)
             {
                 break;
             }
 
-            if (step.Passed)
+            if (verdict.Passed)
             {
-                good = step;
+                good = verdict;
             }
-            else if (step.GeneratorLimit is not null)
+            else if (verdict.GeneratorLimit is not null)
             {
-                generator = step;
+                generator = verdict;
                 limit = SweepLimit.Generator;
             }
             else
             {
-                bad = step;
+                bad = verdict;
             }
         }
 
         if (limit == SweepLimit.Incomplete && good is not null && bad is not null
-            && (bad.TargetRate - good.TargetRate) / good.TargetRate <= settings.Precision)
+            && (bad.Rate - good.Rate) / good.Rate <= settings.Precision)
         {
             limit = SweepLimit.Server;
         }
@@ -124,46 +125,55 @@ public sealed class SweepRunner(SweepSettings settings, Func<double, Cancellatio
             Precision = settings.Precision,
             StepDurationSeconds = settings.StepDuration.TotalSeconds,
             WarmupSeconds = settings.Warmup.TotalSeconds,
+            Confirm = settings.Confirm,
             Steps = [.. _steps],
-            Capacity = good?.TargetRate,
+            Capacity = good?.Rate,
             CapacityIsLowerBound = limit is SweepLimit.Generator or SweepLimit.MaxRate,
-            FirstFailedRate = bad?.TargetRate,
+            FirstFailedRate = bad?.Rate,
             Limit = limit,
-            Conclusion = Conclude(limit, good, bad, generator, cancellationToken.IsCancellationRequested),
+            OverturnedFailures = _steps.Count(s => s.Overturned),
+            Conclusion = SweepConclusion.Text(settings, limit, good, bad, generator, _steps, cancellationToken.IsCancellationRequested),
         };
     }
 
     private bool CanRun(CancellationToken cancellationToken) => _steps.Count < settings.MaxSteps && !cancellationToken.IsCancellationRequested;
 
-    private async Task<SweepStep> StepAsync(double rate, string phase, CancellationToken cancellationToken)
+    /// <summary>
+    /// One rate: a try, and while the tries fail, up to <see cref="SweepSettings.Confirm"/> more (within the step
+    /// budget). Null when cancelled before the first try ended. A failure a later try overturns is marked so in the steps.
+    /// </summary>
+    private async Task<RateVerdict?> RateAsync(double rate, string phase, CancellationToken cancellationToken)
     {
-        var step = await runStep(rate, cancellationToken) with { Index = _steps.Count + 1, Phase = phase };
-        if (!cancellationToken.IsCancellationRequested)
+        var tries = new List<SweepStep>();
+        do
         {
+            var step = await runStep(rate, cancellationToken) with { Index = _steps.Count + 1, Phase = phase, Try = tries.Count + 1 };
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            tries.Add(step);
             _steps.Add(step);
             onStep?.Invoke(step);
         }
+        while (!tries[^1].Passed && tries.Count <= settings.Confirm && CanRun(cancellationToken));
 
-        return step;
-    }
-
-    private string Conclude(SweepLimit limit, SweepStep? good, SweepStep? bad, SweepStep? generator, bool cancelled)
-    {
-        var objective = settings.ObjectiveText;
-        var goodText = good is null ? null : $"{Format.Rate(good.TargetRate)} msgs/s";
-        return limit switch
+        if (tries.Count == 0)
         {
-            SweepLimit.Server when good is null =>
-                $"no rate down to {Format.Rate(bad?.TargetRate ?? 0)} msgs/s met {objective}: {string.Join("; ", bad?.Failures ?? [])}",
-            SweepLimit.Server =>
-                $"capacity {goodText} under {objective} (the server failed at {Format.Rate(bad!.TargetRate)} msgs/s: {string.Join("; ", bad.Failures)})",
-            SweepLimit.Generator =>
-                $"the GENERATOR's ceiling, not the server's, was reached at {Format.Rate(generator!.TargetRate)} msgs/s ({generator.GeneratorLimit}); "
-                + (good is null ? "the server's capacity was not measured" : $"the server's capacity under {objective} is at least {goodText}")
-                + " — give the generator more cores, or run several generators",
-            SweepLimit.MaxRate => $"met {objective} up to --max-rate {goodText}: the capacity is at least that",
-            _ => (cancelled ? "interrupted" : $"stopped after {_steps.Count} steps")
-                + (good is null ? "; no rate met the objective yet" : $"; the highest rate that met {objective} so far: {goodText}"),
-        };
+            return null;
+        }
+
+        var verdict = new RateVerdict(tries);
+        if (verdict.Passed)
+        {
+            foreach (var failed in tries.Where(t => !t.Passed))
+            {
+                _steps[failed.Index - 1] = failed with { Overturned = true };
+            }
+        }
+
+        // A cancelled confirmation leaves the failure unconfirmed: the search stops without letting it count.
+        return cancellationToken.IsCancellationRequested && !verdict.Passed ? null : verdict;
     }
 }

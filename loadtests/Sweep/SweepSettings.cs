@@ -26,7 +26,13 @@ public sealed record SweepSettings
     /// <summary>Load before each step's measurement, not counted.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>At most this many steps (every loop bounded).</summary>
+    /// <summary>
+    /// A failing rate is re-run this many times before it counts (ends the geometric phase or moves the bisection);
+    /// any passing try makes the rate pass. 0 trusts every first try.
+    /// </summary>
+    public int Confirm { get; init; } = 1;
+
+    /// <summary>At most this many tries in all, confirming re-runs included (every loop bounded).</summary>
     public int MaxSteps { get; init; } = 40;
 
     /// <summary>The objective as text, e.g. <c>p99&lt;1ms</c>.</summary>

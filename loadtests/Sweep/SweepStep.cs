@@ -9,6 +9,12 @@ public sealed record SweepStep
     /// <summary><c>geometric</c> or <c>bisect</c>.</summary>
     public required string Phase { get; init; }
 
+    /// <summary>1 for the first run at this rate in its step; 2 and on for the re-runs that confirm a failure (<c>--confirm</c>).</summary>
+    public int Try { get; init; } = 1;
+
+    /// <summary>A failing try that a later try at the same rate passed: not confirmed, so it did not count as the server's failure.</summary>
+    public bool Overturned { get; init; }
+
     public double TargetRate { get; init; }
 
     /// <summary>Messages actually written per second in the measured window.</summary>

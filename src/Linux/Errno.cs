@@ -26,6 +26,8 @@ internal static class Errno
     public const int EPIPE = 32;
     public const int ENOSYS = 38;
     public const int ENODATA = 61;
+    public const int ENONET = 64;
+    public const int EPROTO = 71;
     public const int ENOTSOCK = 88;
     public const int EDESTADDRREQ = 89;
     public const int EMSGSIZE = 90;
@@ -60,6 +62,18 @@ internal static class Errno
 
     /// <summary>Accept failures caused by running out of descriptors or kernel memory: back off instead of spinning.</summary>
     public static bool IsResourceExhaustion(int errno) => errno is EMFILE or ENFILE or ENOBUFS or ENOMEM;
+
+    /// <summary>
+    /// Accept failures that belong to one pending connection, not to the listener: accept4(2) hands the new socket's
+    /// pending network error back as its own (ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
+    /// EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH; EPERM when a firewall rule forbids it; ETIMEDOUT), and that connection is
+    /// gone from the backlog. Retry at once, as Kestrel's socket listener does for every accept error but an abort.
+    /// </summary>
+    public static bool IsTransientAccept(int errno) => errno is EINTR or ECONNABORTED or EPROTO or ENETDOWN or ENOPROTOOPT
+        or EHOSTDOWN or ENONET or EHOSTUNREACH or EOPNOTSUPP or ENETUNREACH or EPERM or ETIMEDOUT;
+
+    /// <summary>Accept failures that mean the listening socket itself is gone or unusable: accepting ends.</summary>
+    public static bool IsListenerGone(int errno) => errno is EBADF or EINVAL or ENOTSOCK or EFAULT;
 
     /// <summary>
     /// The <see cref="SocketError"/> the runtime's own sockets report for <paramref name="errno"/> (the same table as

@@ -6,7 +6,7 @@ namespace EchoServers.Servers;
 
 internal static class Program
 {
-    /// <summary>Exit codes: 0 stopped cleanly, 1 could not run (port in use, model unsupported), 2 bad command line.</summary>
+    /// <summary>Exit codes: 0 stopped cleanly, 1 could not run (port in use, model unsupported), 2 bad command line, 3 a loop thread crashed.</summary>
     public static async Task<int> Main(string[] args)
     {
         var command = new ServerCommand();
@@ -18,8 +18,8 @@ internal static class Program
         }
 
         command.Root.SetAction((result, _) => command.BindProcesses(result) > 1 && WorkerIdentity.Current is null
-            ? ProcessSupervisor.RunAsync(command.BindServerOptions(result), command.BindProcesses(result), args, command.BindLoggingOptions(result))
-            : ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result)));
+            ? ProcessSupervisor.RunAsync(command.BindServerOptions(result), command.BindProcesses(result), args, command.BindLoggingOptions(result), command.BindMetricsExport(result))
+            : ServerRunner.RunAsync(command.BindServerOptions(result), command.BindLoggingOptions(result), command.BindMetricsExport(result)));
 
         // The runner owns SIGINT/SIGTERM (drain, then exit 0); System.CommandLine must not race it.
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -33,7 +33,7 @@ internal static class SyntheticBench
             Errors = new ErrorCounts(errors, 0, 0, errors, 0, 0, 0, 0, 0),
             Valid = errors == 0,
             ServiceTimeUs = latency,
-            ConnectLatencyUs = latency,
+            ConnectUs = latency,
             Target = "127.0.0.1:1",
             Model = "closed",
             Load = "keep-constant 50 for 3s",

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Client;

@@ -6,6 +6,7 @@ using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Transforms;
 using EchoServers.Protocol.Work;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;

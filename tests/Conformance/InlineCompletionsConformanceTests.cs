@@ -30,7 +30,7 @@ public sealed class InlineCompletionsConformanceTests
     ];
 
     [Theory]
-    [InlineData(ServerModel.Async, typeof(AsyncConformanceTests))]
+    [InlineData(ServerModel.Async, typeof(AsyncSocketsConformanceTests))]
     [InlineData(ServerModel.Kestrel, typeof(KestrelConformanceTests))]
     public async Task Conformance_cases_pass_with_inline_socket_completions_on_as_the_host_sets_them(ServerModel model, Type suite)
     {

@@ -4,8 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 

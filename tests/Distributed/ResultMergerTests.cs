@@ -35,6 +35,45 @@ public sealed class ResultMergerTests
     }
 
     [Fact]
+    public void TlsFiguresOfEveryShareAreAddedAndTheHandshakeTimesMergedExactly()
+    {
+        // Each share's handshakes; merge once kept only the first share's tls object.
+        var handshakesA = Histogram([300, 400, 500]);
+        var handshakesB = Histogram([20_000, 30_000]);
+        var union = Histogram([300, 400, 500, 20_000, 30_000]);
+        var a = RoundTrip(Result(Histogram([100]), 400, 0, [400]) with { Engine = "tls", Tls = Tls(handshakes: 3, measured: 2, failures: 1, cpu: 100, handshakesA), HandshakeHistogram = handshakesA });
+        var b = RoundTrip(Result(Histogram([200]), 800, 0, [800]) with { Engine = "tls", Tls = Tls(handshakes: 2, measured: 6, failures: 0, cpu: 300, handshakesB), HandshakeHistogram = handshakesB });
+
+        var merged = ResultMerger.Merge([("a.json", a), ("b.json", b)]);
+
+        var tls = Assert.IsType<TlsSummary>(merged.Tls);
+        Assert.Equal(5, tls.Handshakes);
+        Assert.Equal(8, tls.MeasuredHandshakes);
+        Assert.Equal(1, tls.HandshakeFailures);
+        Assert.Equal(2 + 6, tls.HandshakesPerSecond);
+        Assert.Equal(LatencySummary.Of(union), tls.HandshakeUs);
+        Assert.Equal((100.0 * 2 + 300 * 6) / 8, tls.GeneratorCpuUsPerHandshake);
+        Assert.Equal("tls", merged.Engine);
+
+        // The merged handshakes survive the merged result's own JSON round trip.
+        Assert.Equal(LatencySummary.Of(union), RoundTrip(merged).Tls!.HandshakeUs);
+    }
+
+    private static TlsSummary Tls(long handshakes, long measured, long failures, double cpu, LongHistogram times) => new()
+    {
+        Negotiated = "TLS 1.3, TLS_AES_256_GCM_SHA384",
+        Trust = "not verified (--insecure)",
+        ServerName = "127.0.0.1",
+        Handshakes = handshakes,
+        MeasuredHandshakes = measured,
+        HandshakesPerSecond = measured,
+        HandshakeFailures = failures,
+        HandshakeUs = LatencySummary.Of(times),
+        GeneratorCpuUsPerHandshake = cpu,
+        GeneratorCpuBasis = "connect phase",
+    };
+
+    [Fact]
     public void ConnectionAccountingOfTheSharesAddsUp()
     {
         // Per-connection reply counts of two shares; the merged fairness must be that of the union of connections.
@@ -122,7 +161,6 @@ public sealed class ResultMergerTests
         MessagesPerSecond = messages,
         LatencyUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
         ServiceTimeUs = latency is null ? LatencySummary.Empty : LatencySummary.Of(latency),
-        ConnectLatencyUs = LatencySummary.Empty,
         Errors = new ErrorCounts(errors, errors, 0, 0, 0, 0, 0, 0, 0),
         Valid = errors == 0,
         Target = "127.0.0.1:1",

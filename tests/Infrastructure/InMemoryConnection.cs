@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Tests.Infrastructure;
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Tests.Infrastructure;

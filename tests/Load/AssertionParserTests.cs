@@ -98,7 +98,6 @@ public sealed class AssertionParserTests
             MessagesPerSecond = rate,
             LatencyUs = latency,
             ServiceTimeUs = latency,
-            ConnectLatencyUs = LatencySummary.Empty,
             Errors = new ErrorCounts(errors, errors, 0, 0, 0, 0, 0, 0, 0),
             Valid = errors == 0,
             Target = "127.0.0.1:1",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EchoServers.Load.Cli;
+using EchoServers.Protocol.Text;
 
 namespace EchoServers.Tests.Load;
 
@@ -22,7 +23,8 @@ public sealed class CompareCommandTests : IDisposable
     {
         using var output = new StringWriter();
         using var errors = new StringWriter();
-        var exit = CompareCommand.Execute(basePath, newPath, threshold, markdown, output, errors);
+        Assert.True(ShareText.TryParse(threshold, out var share, out var error), error);
+        var exit = CompareCommand.Execute(basePath, newPath, share, markdown, output, errors);
         return (exit, output.ToString(), errors.ToString());
     }
 
@@ -139,7 +141,6 @@ public sealed class CompareCommandTests : IDisposable
             (Write("other-kind.json", "{\"hello\": 1}"), run, "5%", "neither a run report"),
             (run, bench, "5%", "compare two of the same kind"),
             (bench, otherBench, "5%", "nothing to compare"),
-            (run, run, "five", "--max-regression"),
         };
 
         foreach (var (basePath, newPath, threshold, expected) in cases)

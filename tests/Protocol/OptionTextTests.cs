@@ -20,15 +20,96 @@ public sealed class OptionTextTests
     }
 
     [Theory]
-    [InlineData("5", "has no unit")]
-    [InlineData("abcms", "'abc'")]
-    [InlineData("-5ms", "'-5'")]
-    [InlineData("", "empty")]
-    [InlineData("5 parsecs", "'5 parsec'")]
+    [InlineData("5", "'5' is not a duration: it has no unit (ns, us, ms, s, m or h; e.g. 500ms, 10s, 2m)")]
+    [InlineData("5x", "'5x' is not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("abcms", "'abcms' is not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("-5ms", "'-5ms' is not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("", "'' is not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("5 parsecs", "'5 parsecs' is not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("99999999999h", "'99999999999h' is too long a duration")]
     public void Bad_durations_say_what_is_wrong(string text, string expected)
     {
         Assert.False(DurationText.TryParse(text, out _, out var error));
-        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void Positive_durations_refuse_zero_with_the_same_examples()
+    {
+        Assert.True(DurationText.TryParsePositive("1us", out var value, out _));
+        Assert.Equal(TimeSpan.FromMicroseconds(1), value);
+        Assert.False(DurationText.TryParsePositive("0s", out _, out var error));
+        Assert.Equal("'0s' is not a positive duration (e.g. 500ms, 10s, 2m)", error);
+    }
+
+    [Theory]
+    [InlineData("500", 500)]
+    [InlineData("500/s", 500)]
+    [InlineData("0.5", 0.5)]
+    [InlineData("0.5/s", 0.5)]
+    [InlineData("30/m", 0.5)]
+    [InlineData("3600/h", 1)]
+    [InlineData("0", 0)]
+    public void Rates_parse_fractional_and_per_unit(string text, double perSecond)
+    {
+        Assert.True(RateText.TryParse(text, out var value, out var error), error);
+        Assert.Equal(perSecond, value, 9);
+    }
+
+    [Theory]
+    [InlineData("fast", "'fast' is not a rate (e.g. 500, 0.5/s, 30/m)")]
+    [InlineData("-5", "'-5' is not a rate (e.g. 500, 0.5/s, 30/m)")]
+    [InlineData("5/d", "'5/d' is not a rate (e.g. 500, 0.5/s, 30/m)")]
+    [InlineData("", "'' is not a rate (e.g. 500, 0.5/s, 30/m)")]
+    public void Bad_rates_say_what_is_wrong(string text, string expected)
+    {
+        Assert.False(RateText.TryParse(text, out _, out var error));
+        Assert.Equal(expected, error);
+        Assert.False(RateText.TryParsePositive("0", out _, out error));
+        Assert.Equal("'0' is not a positive rate (e.g. 500, 0.5/s, 30/m)", error);
+    }
+
+    [Theory]
+    [InlineData("5%", 0.05)]
+    [InlineData("0.05", 0.05)]
+    [InlineData("150%", 1.5)]
+    [InlineData("0", 0)]
+    public void Shares_parse_as_percent_or_fraction(string text, double share)
+    {
+        Assert.True(ShareText.TryParse(text, out var value, out var error), error);
+        Assert.Equal(share, value, 9);
+    }
+
+    [Theory]
+    [InlineData("five")]
+    [InlineData("-5%")]
+    [InlineData("%")]
+    public void Bad_shares_say_what_is_wrong(string text)
+    {
+        Assert.False(ShareText.TryParse(text, out _, out var error));
+        Assert.Equal($"'{text}' is not a share (e.g. 5% or 0.05)", error);
+    }
+
+    [Theory]
+    [InlineData("50", 50)]
+    [InlineData("60_000", 60_000)]
+    [InlineData("1", 1)]
+    public void Counts_parse_within_their_range(string text, int count)
+    {
+        Assert.True(CountText.TryParse(text, 1, 100_000, out var value, out var error), error);
+        Assert.Equal(count, value);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100001")]
+    [InlineData("ten")]
+    [InlineData("1.5")]
+    [InlineData("99999999999")]
+    public void Bad_counts_name_the_range(string text)
+    {
+        Assert.False(CountText.TryParse(text, 1, 100_000, out _, out var error));
+        Assert.Equal($"'{text}' is not a whole number from 1 to 100000", error);
     }
 
     [Theory]
@@ -40,10 +121,15 @@ public sealed class OptionTextTests
     public void Sizes_parse_in_binary_units(string text, long bytes) => Assert.Equal(bytes, ByteSizeText.Parse(text));
 
     [Theory]
-    [InlineData("lots")]
-    [InlineData("1.5k")]
-    [InlineData("99999999999999999999g")]
-    public void Bad_sizes_are_rejected(string text) => Assert.False(ByteSizeText.TryParse(text, out _, out _));
+    [InlineData("lots", "'lots' is not a size (e.g. 64, 64KiB, 1MiB)")]
+    [InlineData("1.5k", "'1.5k' is not a size (e.g. 64, 64KiB, 1MiB)")]
+    [InlineData("", "'' is not a size (e.g. 64, 64KiB, 1MiB)")]
+    [InlineData("99999999999g", "'99999999999g' is too large a size")]
+    public void Bad_sizes_say_what_is_wrong(string text, string expected)
+    {
+        Assert.False(ByteSizeText.TryParse(text, out _, out var error));
+        Assert.Equal(expected, error);
+    }
 
     [Fact]
     public void Work_specs_parse()

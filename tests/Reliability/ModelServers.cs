@@ -9,7 +9,7 @@ internal static class ModelServers
 {
     /// <summary>
     /// A factory for <paramref name="model"/>. The pool gets enough workers for the suite's crowds (with the
-    /// reference notes' 5 workers a slowloris crowd starves the probe by design: that case is the pool's own test).
+    /// classic lesson's 5 workers a slowloris crowd starves the probe by design: that case is the pool's own test).
     /// </summary>
     public static Func<ServerOptions, IEchoServer> For(ServerModel model) => options =>
     {

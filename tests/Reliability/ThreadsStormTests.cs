@@ -5,7 +5,7 @@ using EchoServers.Tests.Infrastructure;
 namespace EchoServers.Tests.Reliability;
 
 /// <summary>
-/// Thread per client under a connect storm (issue "Every client served"): clients that talk as soon as they are
+/// Thread per client under a connect storm (every client must be served): clients that talk as soon as they are
 /// connected must all be answered soon, however busy the threads already serving are. With one accept thread that
 /// starts a thread per connection (<c>--spare-threads 0</c>) the accept thread gets 1/N of the CPU among N busy
 /// connection threads and most of the storm waits for seconds; with spare threads accepting in parallel it does not.

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using EchoServers.Protocol.Framing;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Tests.Infrastructure;
 using EchoServers.Tests.Reliability.HostileClients;
 

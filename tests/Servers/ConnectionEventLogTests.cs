@@ -1,5 +1,6 @@
 using System.Net;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;

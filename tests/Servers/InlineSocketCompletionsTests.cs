@@ -31,7 +31,7 @@ public sealed class InlineSocketCompletionsTests
     [InlineData(ServerModel.Kestrel)]
     public void Not_wanted_under_tls_where_handshakes_would_run_on_the_epoll_thread(ServerModel model)
     {
-        var options = new ServerOptions { Model = model, Tls = new EchoServers.Servers.Hosting.Tls.TlsOptions() };
+        var options = new ServerOptions { Model = model, Tls = new EchoServers.Servers.Connections.Tls.TlsOptions() };
         Assert.False(InlineSocketCompletions.Wanted(options));
     }
 

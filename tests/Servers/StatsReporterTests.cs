@@ -20,11 +20,12 @@ public sealed class StatsReporterTests
         metrics.ConnectionReset();
         metrics.ConnectionReset();
         metrics.IdleClosed();
+        metrics.SendTimedOut();
 
         reporter.Report();
 
         var line = Assert.Single(logs.Entries).Message;
         Assert.StartsWith("stats: active 2, accepted 2, rejected 1, ", line, StringComparison.Ordinal);
-        Assert.Contains(", protocol errors 1, resets 2, idle closes 1, allocated ", line, StringComparison.Ordinal);
+        Assert.Contains(", protocol errors 1, resets 2, idle closes 1, send timeouts 1, allocated ", line, StringComparison.Ordinal);
     }
 }

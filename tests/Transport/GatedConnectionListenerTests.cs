@@ -1,6 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
-using EchoServers.Servers.Transport.Admission;
+using EchoServers.Servers.Connections.Admission;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Tests.Transport;

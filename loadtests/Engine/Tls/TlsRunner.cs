@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
@@ -14,7 +13,7 @@ namespace EchoServers.Load.Engine.Tls;
 /// is one task over an <see cref="System.Net.Security.SslStream"/> on the thread pool (<see cref="TlsSlot"/>). The
 /// phases, the payloads and their verification, the counters and the histograms are the epoll engine's, so the
 /// <see cref="LoadResult"/> and every report read the same; the result adds the handshakes (<see cref="TlsSummary"/>).
-/// Closed model only.
+/// The open model is paced by one thread of its own (<see cref="TlsPacer"/>).
 /// </summary>
 internal static class TlsRunner
 {
@@ -29,16 +28,18 @@ internal static class TlsRunner
         var trust = TlsTrust.Create(options.Tls!, options.Target);
         using var owner = new TlsRun(options, trust, sources, count);
         var shards = Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, count)).Select(_ => new TlsShard()).ToArray();
-        var carry = Math.Max(options.Sizes.Max, 16) + 8;
+        var carry = RunContext.CarrySizeOf(options.Sizes);
         var maxWire = options.Sizes.Max + ProtocolLimits.WriteOverhead(options.Framing);
-        var writeSize = Math.Max(maxWire, Math.Min(options.Pipeline * maxWire, 16 * 1024));
-        var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], options.Pipeline * 2, carry, writeSize)).ToArray();
+        var writeSize = Math.Max(maxWire, Math.Min(Math.Max(options.Pipeline, profile.IsOpen ? 16 : 1) * maxWire, 16 * 1024));
+        var window = LoadRunner.Window(options, profile, count);
+        var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], window, carry, writeSize)).ToArray();
         var tasks = new Task[count];
         var together = options.Start == StartMode.Together;
         progress.OnPhase("connect", $"{count} TLS connections to {options.Target} (connect + handshake, at most {TlsRun.MaxConcurrentOpens} at once)"
-            + (options.ConnectRate > 0 ? $", {options.ConnectRate.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty)
+            + RunPhases.ConnectRateText(options, ", {0}/s")
             + (together ? string.Empty : ", each sending once it is up"));
-        RunContext run;
+        RunContext? run = null;
+        TlsPacer? pacer = null;
         (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase = null;
         try
         {
@@ -79,6 +80,7 @@ internal static class TlsRunner
 
                 run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02)) { PerSource = int.MaxValue };
                 owner.Start(run);
+                pacer = StartPacer(run, slots, owner);
             }
             else
             {
@@ -91,14 +93,13 @@ internal static class TlsRunner
                 owner.ConnectPhaseStartTs = run.LoadStartTs;
                 owner.Start(run);
                 Start(slots, tasks);
+                pacer = StartPacer(run, slots, owner);
             }
 
             var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress);
             using var registration = cancellationToken.Register(run.StopEarly);
             var scanner = ScanAsync(run, slots, owner.Aborted);
-            progress.OnPhase(profile.WarmupSeconds > 0 ? "warmup" : "measure", profile.WarmupSeconds > 0
-                ? $"{profile.WarmupSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, not counted"
-                : string.Join(", ", profile.Steps));
+            RunPhases.AnnounceLoad(profile, progress);
             using var samplingStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var sampling = sampler.SampleUntilSendStopAsync(samplingStop.Token);
             if (!together && await Task.WhenAny(sampling, owner.Settled) == owner.Settled && owner.Established == 0)
@@ -114,18 +115,35 @@ internal static class TlsRunner
                 WarnFailed(owner, count, warnings, progress);
             }
 
-            progress.OnPhase("drain", $"waiting up to {options.DrainTimeout.TotalSeconds:0.#}s for outstanding replies");
-            await Task.WhenAll(tasks).WaitAsync(options.DrainTimeout + options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
-            progress.OnFinished();
+            await RunPhases.DrainAsync(options, progress, Task.WhenAll(tasks), options.ConnectTimeout + TimeSpan.FromSeconds(5));
             owner.Abort();
             await scanner;
+            if (pacer is not null)
+            {
+                await pacer.Completion.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+            }
+
             return Result(options, run, owner, slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
         }
         finally
         {
+            run?.Abort = true;
             owner.Abort();
             await Task.WhenAll(tasks.Where(t => t is not null)).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>Open model: the thread that sends the schedule over the slots' connections; null in the closed model.</summary>
+    private static TlsPacer? StartPacer(RunContext run, TlsSlot[] slots, TlsRun owner)
+    {
+        if (!run.IsOpen)
+        {
+            return null;
+        }
+
+        var pacer = new TlsPacer(run, slots, () => owner.Settled.IsCompleted);
+        pacer.Start();
+        return pacer;
     }
 
     private static void Start(TlsSlot[] slots, Task[] tasks)
@@ -156,7 +174,7 @@ internal static class TlsRunner
             while (await timer.WaitForNextTickAsync(token))
             {
                 var now = Stopwatch.GetTimestamp();
-                var target = TlsSlot.TargetAt(run, now);
+                var target = run.IsOpen ? 0 : run.ActiveTargetAt(now);
                 foreach (var slot in slots)
                 {
                     slot.Scan(run, now, target);
@@ -169,29 +187,12 @@ internal static class TlsRunner
         }
     }
 
-    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => new(owner.FirstErrorIsUntrusted
-        ? owner.FirstError!
-        : $"no TLS connection to {options.Target} could be established: {owner.FirstError}");
+    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => owner.FirstErrorIsUntrusted
+        ? new LoadSetupException(owner.FirstError!)
+        : RunPhases.NoConnection(options, owner.FirstError, kind: "TLS ");
 
-    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress)
-    {
-        var messages = new List<string>();
-        if (owner.Failed > 0)
-        {
-            messages.Add($"{owner.Failed} of {count} TLS connections failed: {owner.FirstError}");
-        }
-
-        if (owner.NotAttempted > 0)
-        {
-            messages.Add($"{owner.NotAttempted} of {count} connections were not attempted before the measured window ended: lengthen --duration or --warmup, or raise --connect-rate");
-        }
-
-        foreach (var message in messages)
-        {
-            warnings.Add(message);
-            progress.OnWarning(message);
-        }
-    }
+    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress) =>
+        RunPhases.WarnConnectPhase(warnings, progress, count, owner.Failed, owner.FirstError, owner.NotAttempted, kind: "TLS ");
 
     private static LoadResult Result(
         LoadOptions options, RunContext run, TlsRun owner, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler, List<string> warnings,
@@ -199,7 +200,7 @@ internal static class TlsRunner
     {
         var connects = new ConnectPhase(owner.Established, owner.Failed, owner.NotAttempted, owner.FailedBy, Histograms.Create(), owner.FirstError);
         var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
-        var result = LoadRunner.BuildResult(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
+        var result = RunResult.Build(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
         var handshakes = Histograms.Merge(shards.Select(s => (HistogramBase)s.Handshake));
         var measured = shards.Sum(s => s.MeasuredHandshakes);
         var seconds = Math.Max(run.MeasuredSeconds, 1e-9);

@@ -92,9 +92,7 @@ internal sealed partial class TlsSlot
                         return false;
                     }
 
-                    var shift = Math.Min(Book.ConsecutiveFailures, MaxBackoffShift);
-                    Book.ConsecutiveFailures++;
-                    await Task.Delay(TimeSpan.FromSeconds((run.BackoffTicks << shift) / (double)Stopwatch.Frequency), token);
+                    await Task.Delay(TimeSpan.FromSeconds(ChurnRules.NextBackoffTicks(run, Book) / (double)Stopwatch.Frequency), token);
                     if (Stopwatch.GetTimestamp() >= run.SendStopTs)
                     {
                         return false;
@@ -123,7 +121,7 @@ internal sealed partial class TlsSlot
                     _owner.Opening.Release();
                 }
 
-                ArmLifetime(run);
+                ChurnRules.ArmLifetime(run, Book, Book.EstablishedTs);
                 return true;
             }
             catch (TlsOpenFailure failure)
@@ -131,7 +129,7 @@ internal sealed partial class TlsSlot
                 CountHandshakeFailure(failure);
                 lock (Shard.Gate)
                 {
-                    CountConnectFailure(failure.Cause);
+                    Shard.Counters.CountConnectFailure(failure.Cause);
                 }
 
                 retry = true;
@@ -172,14 +170,6 @@ internal sealed partial class TlsSlot
         }
     }
 
-    private void ArmLifetime(RunContext run)
-    {
-        if (run.LifetimeTicks > 0)
-        {
-            Book.RetireAtTs = Math.Max(Book.EstablishedTs, run.LoadStartTs) + run.LifetimeTicks;
-        }
-    }
-
     private void CountHandshakeFailure(TlsOpenFailure failure)
     {
         if (failure.InHandshake)
@@ -188,20 +178,6 @@ internal sealed partial class TlsSlot
             {
                 Shard.HandshakeFailures++;
             }
-        }
-    }
-
-    /// <summary>Counts a failed connect of this slot by cause (the caller holds the shard's lock).</summary>
-    private void CountConnectFailure(ConnectFailure cause)
-    {
-        var counters = Shard.Counters;
-        switch (cause)
-        {
-            case ConnectFailure.Refused: counters.ConnectRefused++; break;
-            case ConnectFailure.Reset: counters.ConnectReset++; break;
-            case ConnectFailure.Timeout: counters.ConnectTimeout++; break;
-            case ConnectFailure.OutOfPorts: counters.ConnectOutOfPorts++; break;
-            default: counters.ConnectOther++; break;
         }
     }
 }

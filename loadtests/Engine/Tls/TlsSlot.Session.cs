@@ -50,7 +50,7 @@ internal sealed partial class TlsSlot
             }
 
             var length = kept + n;
-            if (run.Churn && Book.RepliesOnConnection == 0 && _readBuffer.AsSpan(0, length).StartsWith(ErrorLinePrefix))
+            if (ChurnRules.RefusedBeforeReply(run, Book, _readBuffer.AsSpan(0, length)))
             {
                 return TlsEnd.Refused;
             }
@@ -59,7 +59,7 @@ internal sealed partial class TlsSlot
             bool broken;
             lock (Shard.Gate)
             {
-                consumed = TlsReplies.Process(run, Book, Shard, _readBuffer.AsSpan(0, length), now, out broken);
+                consumed = ReplyReader.Process(run, Book, Shard, _readBuffer.AsSpan(0, length), now, out broken);
             }
 
             if (broken)
@@ -75,7 +75,7 @@ internal sealed partial class TlsSlot
 
             if (Book.Outstanding == 0 && Volatile.Read(ref _writerBusy) == 0)
             {
-                if (run.Churn && DoneWithConnection(run, now))
+                if (run.Churn && ChurnRules.DoneWithConnection(run, Book, now))
                 {
                     return TlsEnd.Planned;
                 }
@@ -122,18 +122,74 @@ internal sealed partial class TlsSlot
         }
     }
 
+    /// <summary>
+    /// Open model, on the pacer's thread: claims the next message of this connection, due at <paramref name="due"/>,
+    /// and wakes the writer; a full window counts it as overflow.
+    /// </summary>
+    public void Queue(RunContext run, long due)
+    {
+        lock (Shard.Gate)
+        {
+            if (Book.Outstanding >= Book.Window)
+            {
+                Shard.Counters.Overflow++;
+                return;
+            }
+
+            Book.Claim(due, due);
+            Shard.Counters.Sent++;
+        }
+
+        Wake();
+    }
+
+    /// <summary>Open model: writes every message the pacer claimed and no write carried yet, stamping when each went.</summary>
+    private async Task WriteQueuedAsync(RunContext run, CancellationToken token)
+    {
+        var stream = _stream!;
+        while (Volatile.Read(ref _end) == (int)TlsEnd.None)
+        {
+            var seq = Book.FirstUnstamped;
+            var end = Book.NextSeq;
+            if (seq == end)
+            {
+                return;
+            }
+
+            var length = 0;
+            while (seq != end && length + run.MaxWire <= _writeBuffer.Length)
+            {
+                length += LoadConnection.WriteMessage(run.Framer, _writeBuffer.AsSpan(length), Book.Id, seq, run.Sizes.SizeOf(Book.Id, seq));
+                seq++;
+            }
+
+            lock (Shard.Gate)
+            {
+                SendStamps.Record(run, Book, Shard, seq, Stopwatch.GetTimestamp());
+            }
+
+            await stream.WriteAsync(_writeBuffer.AsMemory(0, length), token);
+        }
+    }
+
     /// <summary>Closed model: claims messages up to the pipeline (and the churn share) and writes them, one TLS write per buffer.</summary>
     private async Task TopUpAsync(RunContext run, CancellationToken token)
     {
+        if (run.IsOpen)
+        {
+            await WriteQueuedAsync(run, token);
+            return;
+        }
+
         var now = Stopwatch.GetTimestamp();
-        if (now >= run.SendStopTs || Volatile.Read(ref _end) != (int)TlsEnd.None || Book.Index >= TargetAt(run, now))
+        if (now >= run.SendStopTs || Volatile.Read(ref _end) != (int)TlsEnd.None || Book.Index >= run.ActiveTargetAt(now))
         {
             return;
         }
 
         var stream = _stream!;
         var limit = Math.Min(run.Pipeline, Book.Window);
-        var room = run.Churn ? RoomOnConnection(run, now) : int.MaxValue;
+        var room = run.Churn ? ChurnRules.RoomOnConnection(run, Book, now) : int.MaxValue;
         var measured = run.IsMeasured(now);
         var length = 0;
         var sent = 0;
@@ -171,22 +227,5 @@ internal sealed partial class TlsSlot
                 Shard.Counters.MeasuredSent += sent;
             }
         }
-    }
-
-    /// <summary>Whether this connection has done its share (M replies, or its lifetime is over) with nothing in flight.</summary>
-    private bool DoneWithConnection(RunContext run, long now) =>
-        Book.Outstanding == 0
-        && ((run.MessagesPerConnection > 0 && Book.RepliesOnConnection >= run.MessagesPerConnection)
-            || (Book.RetireAtTs != 0 && now >= Book.RetireAtTs));
-
-    /// <summary>How many more messages the current connection may carry.</summary>
-    private int RoomOnConnection(RunContext run, long now)
-    {
-        if (Book.RetireAtTs != 0 && now >= Book.RetireAtTs)
-        {
-            return 0;
-        }
-
-        return run.MessagesPerConnection > 0 ? run.MessagesPerConnection - Book.SentOnConnection : int.MaxValue;
     }
 }

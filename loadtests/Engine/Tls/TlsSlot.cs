@@ -16,10 +16,6 @@ namespace EchoServers.Load.Engine.Tls;
 /// </summary>
 internal sealed partial class TlsSlot
 {
-    private const int MaxBackoffShift = 6;
-
-    private static ReadOnlySpan<byte> ErrorLinePrefix => "ERROR:"u8;
-
     private readonly TlsRun _owner;
     private readonly byte[] _readBuffer;
     private readonly byte[] _writeBuffer;
@@ -52,6 +48,9 @@ internal sealed partial class TlsSlot
 
     public TlsShard Shard { get; }
 
+    /// <summary>Open model: a connection is up to take the pacer's next message.</summary>
+    public bool AcceptsMessages => !Book.Dead;
+
     /// <summary>Its first connection was established (it counts in the connection totals and the fairness).</summary>
     public bool Opened { get; private set; }
 
@@ -76,7 +75,7 @@ internal sealed partial class TlsSlot
         }
 
         Book.FirstReplyFromTs = run.Immediate ? Book.ConnectStartTs : Math.Max(Book.ConnectStartTs, run.LoadStartTs);
-        ArmLifetime(run);
+        ChurnRules.ArmLifetime(run, Book, Book.EstablishedTs);
         if (run.IsMeasured(Book.EstablishedTs))
         {
             lock (Shard.Gate)
@@ -116,6 +115,12 @@ internal sealed partial class TlsSlot
             return;
         }
 
+        if (run.IsOpen && Book.NextSeq != Book.FirstUnstamped)
+        {
+            // Messages claimed and not written yet: the writer runs (a wake is never lost, this only makes sure).
+            Wake();
+        }
+
         if (Book.Outstanding > 0)
         {
             var intended = Book.IntendedOf(Book.NextExpected);
@@ -146,11 +151,6 @@ internal sealed partial class TlsSlot
         }
     }
 
-    /// <summary>Closed model: how many connections are active at <paramref name="now"/> (the profile's level).</summary>
-    public static int TargetAt(RunContext run, long now) => now < run.LoadStartTs || now >= run.SendStopTs
-        ? 0
-        : (int)Math.Round(run.Profile.LevelAt(run.SecondsAt(now)));
-
     /// <summary>Counts how the connection ended, as the epoll engine counts the same ends.</summary>
     private void Account(RunContext run, TlsEnd end, long now)
     {
@@ -163,8 +163,8 @@ internal sealed partial class TlsSlot
             {
                 case TlsEnd.Timeout: counters.Timeout += Math.Max(1, outstanding); break;
                 case TlsEnd.Mismatch: counters.Mismatch += Math.Max(1, outstanding); break;
-                case TlsEnd.Refused: CountConnectFailure(ConnectFailure.Refused); break;
-                case TlsEnd.Reset when beforeAnyReply: CountConnectFailure(ConnectFailure.Reset); break;
+                case TlsEnd.Refused: counters.CountConnectFailure(ConnectFailure.Refused); break;
+                case TlsEnd.Reset when beforeAnyReply: counters.CountConnectFailure(ConnectFailure.Reset); break;
                 case TlsEnd.Reset: counters.Reset += Math.Max(1, outstanding); break;
                 case TlsEnd.Eof: counters.Eof += now < run.SendStopTs ? Math.Max(1, outstanding) : outstanding; break;
                 default: counters.Missing += outstanding; break;

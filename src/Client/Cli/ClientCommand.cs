@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Globalization;
+using EchoServers.Options;
 using EchoServers.Protocol.Framing;
-using EchoServers.Protocol.Text;
 
 namespace EchoServers.Client.Cli;
 
@@ -26,33 +25,26 @@ internal sealed class ClientCommand
         DefaultValueFactory = _ => ClientOptions.DefaultHost,
     };
 
-    // Typed as text, parsed by our own parsers: help then shows defaults as typed ("5s", "64KiB", "line"),
-    // and a bad value gets one line naming it instead of a conversion exception.
-    private readonly Option<string> _port = new("--port", "-p")
-    {
-        Description = "Server port (1-65535)",
-        DefaultValueFactory = _ => "1688",
-    };
+    // Typed, parsed by the parsers every tool shares: help shows defaults as typed ("5s", "64KiB", "line"), and a
+    // bad value gets one line naming it.
+    private readonly ValueOption<int> _port = new("--port", ValueParsers.Count(1, 65535), "Server port (1-65535)", "1688", "-p");
 
-    private readonly Option<string> _framing = new("--framing", "-f")
+    private readonly ValueOption<FramingKind> _framing = new(
+        "--framing", TryParseFraming, "How messages are delimited: line (\\n), length (4-byte big-endian prefix) or raw (none)", "line", "-f")
     {
-        Description = "How messages are delimited: line (\\n), length (4-byte big-endian prefix) or raw (none)",
         HelpName = "line|length|raw",
-        DefaultValueFactory = _ => "line",
     };
 
-    private readonly Option<string> _timeout = new("--timeout", "-t")
+    private readonly ValueOption<TimeSpan> _timeout = new(
+        "--timeout", ValueParsers.PositiveDuration, "Connect timeout, and the wait for replies (per message at the prompt; after end of input in pipe mode)", "5s", "-t")
     {
-        Description = "Connect timeout, and the wait for replies (per message at the prompt; after end of input in pipe mode)",
         HelpName = "duration",
-        DefaultValueFactory = _ => "5s",
     };
 
-    private readonly Option<string> _maxFrame = new("--max-frame")
+    private readonly ValueOption<int> _maxFrame = new(
+        "--max-frame", ValueParsers.FrameSize, "Largest message sent and reply accepted (e.g. 64KiB, 1MiB): a longer line is not sent (an error names its size); a longer reply ends the session with an error", "64KiB")
     {
-        Description = "Largest message sent and reply accepted (e.g. 64KiB, 1MiB): a longer line is not sent (an error names its size); a longer reply ends the session with an error",
         HelpName = "size",
-        DefaultValueFactory = _ => "64KiB",
     };
 
     private readonly Option<bool> _tls = new("--tls")
@@ -79,10 +71,6 @@ internal sealed class ClientCommand
 
     public ClientCommand()
     {
-        AddCheck<int>(_port, TryParsePort);
-        AddCheck<FramingKind>(_framing, TryParseFraming);
-        AddCheck<TimeSpan>(_timeout, TryParseTimeout);
-        AddCheck<int>(_maxFrame, TryParseMaxFrame);
         Root = new RootCommand("Interactive and pipe-mode client for the EchoServers family: sends lines as framed messages and prints each reply.")
         {
             _host, _port, _framing, _timeout, _maxFrame, _tls, _insecure, _ca, _sni,
@@ -113,47 +101,20 @@ internal sealed class ClientCommand
         }
     }
 
-    private delegate bool TryParse<T>(string text, out T value, out string error);
-
     public RootCommand Root { get; }
 
     public ClientOptions Bind(ParseResult result) => new()
     {
         Host = result.GetValue(_host) ?? ClientOptions.DefaultHost,
-        Port = Parsed<int>(result, _port, TryParsePort),
-        Framing = Parsed<FramingKind>(result, _framing, TryParseFraming),
-        Timeout = Parsed<TimeSpan>(result, _timeout, TryParseTimeout),
-        MaxFrame = Parsed<int>(result, _maxFrame, TryParseMaxFrame),
+        Port = _port.ValueIn(result),
+        Framing = _framing.ValueIn(result),
+        Timeout = _timeout.ValueIn(result),
+        MaxFrame = _maxFrame.ValueIn(result),
         Tls = result.GetValue(_tls),
         Insecure = result.GetValue(_insecure),
         CaFile = result.GetValue(_ca)?.FullName,
         Sni = result.GetValue(_sni),
     };
-
-    private static void AddCheck<T>(Option<string> option, TryParse<T> parse) =>
-        option.Validators.Add(result =>
-        {
-            if (!parse(result.GetValueOrDefault<string>() ?? string.Empty, out _, out var error))
-            {
-                result.AddError($"{option.Name}: {error}");
-            }
-        });
-
-    // Validators ran first, so the text is known to parse.
-    private static T Parsed<T>(ParseResult result, Option<string> option, TryParse<T> parse) =>
-        parse(result.GetValue(option) ?? string.Empty, out var value, out var error) ? value : throw new InvalidOperationException(error);
-
-    private static bool TryParsePort(string text, out int port, out string error)
-    {
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= 65535)
-        {
-            error = string.Empty;
-            return true;
-        }
-
-        error = $"'{text}' is not a port number (1-65535)";
-        return false;
-    }
 
     private static bool TryParseFraming(string text, out FramingKind framing, out string error)
     {
@@ -174,39 +135,5 @@ internal sealed class ClientCommand
                 error = $"'{text}' is not a framing (line, length or raw)";
                 return false;
         }
-    }
-
-    private static bool TryParseTimeout(string text, out TimeSpan timeout, out string error)
-    {
-        if (!DurationText.TryParse(text, out timeout, out error))
-        {
-            return false;
-        }
-
-        if (timeout <= TimeSpan.Zero)
-        {
-            error = "must be greater than zero";
-            return false;
-        }
-
-        return true;
-    }
-
-    private static bool TryParseMaxFrame(string text, out int maxFrame, out string error)
-    {
-        maxFrame = 0;
-        if (!ByteSizeText.TryParse(text, out var value, out error))
-        {
-            return false;
-        }
-
-        if (value is < 1 or > ProtocolLimits.MaxMaxFrame)
-        {
-            error = $"'{text}' is out of range (1 byte to 16MiB)";
-            return false;
-        }
-
-        maxFrame = (int)value;
-        return true;
     }
 }

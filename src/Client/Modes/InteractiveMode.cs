@@ -10,7 +10,7 @@ using EchoServers.Protocol.Text;
 namespace EchoServers.Client.Modes;
 
 /// <summary>
-/// stdin is a terminal: a <c>:</c> prompt (as in the reference notes) with line editing and history; each line is
+/// stdin is a terminal: a <c>:</c> prompt (as in the classic lesson's client) with line editing and history; each line is
 /// sent as one message and its reply printed with the round-trip time. /quit, Ctrl+D on an empty line or Ctrl+C
 /// leave with exit 0; the server closing the connection is reported on stderr and exits non-zero, even while
 /// the prompt is waiting for a key.

@@ -10,7 +10,7 @@ namespace EchoServers.Client.Net;
 /// <summary>
 /// Reads reply frames from the connection with the protocol's <see cref="FrameReader"/> and hands each payload to
 /// <see cref="Replies"/>. TCP is a byte stream: one read may hold half a reply or several, so frames are parsed,
-/// never reads printed (the reference notes' <c>recv(1024)</c> client got both cases wrong).
+/// never reads printed (the classic lesson's <c>recv(1024)</c> client got both cases wrong).
 /// </summary>
 internal sealed class ReplyPump
 {

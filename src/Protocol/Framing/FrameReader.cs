@@ -8,7 +8,7 @@ namespace EchoServers.Protocol.Framing;
 /// (valid until the reader advances). Single-segment input goes through <see cref="SpanFramer"/>; frames that
 /// straddle segments are found without copying the payload. A violation throws <see cref="ProtocolException"/>.
 /// </summary>
-public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
+public sealed class FrameReader
 {
     private readonly SpanFramer _framer;
     private readonly int _lineSearchLimit;
@@ -23,7 +23,10 @@ public sealed class FrameReader : IMessageReader<ReadOnlySequence<byte>>
     /// <summary>The framing read.</summary>
     public FramingKind Framing => _framer.Framing;
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Tries to parse one message from <paramref name="input"/>. On success <paramref name="consumed"/> and
+    /// <paramref name="examined"/> move past it; when more data is needed, <paramref name="examined"/> moves to the end.
+    /// </summary>
     public bool TryParseMessage(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ReadOnlySequence<byte> message)
     {
         long scanned = 0;

@@ -4,7 +4,7 @@ using EchoServers.Protocol.Transforms;
 namespace EchoServers.Protocol.Framing;
 
 /// <summary>Writes payloads as frames into an <see cref="IBufferWriter{T}"/>, applying a transform on the way (no intermediate copy).</summary>
-public sealed class FrameWriter : IMessageWriter<ReadOnlySequence<byte>>
+public sealed class FrameWriter
 {
     private readonly SpanFramer _framer;
     private readonly TransformKind _transform;
@@ -16,7 +16,7 @@ public sealed class FrameWriter : IMessageWriter<ReadOnlySequence<byte>>
         _transform = transform;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Writes <paramref name="message"/>, framed and transformed, into <paramref name="output"/>.</summary>
     public void WriteMessage(ReadOnlySequence<byte> message, IBufferWriter<byte> output)
     {
         var header = output.GetSpan(ProtocolLimits.LengthPrefixSize);

@@ -13,17 +13,14 @@ public static class ByteSizeText
         ("b", 1),
     ];
 
+    /// <summary>What a size looks like, for error messages.</summary>
+    public const string Examples = "e.g. 64, 64KiB, 1MiB";
+
     /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParse(string? text, out long value, out string error)
     {
         value = 0;
         var trimmed = text?.Trim().ToLowerInvariant() ?? string.Empty;
-        if (trimmed.Length == 0)
-        {
-            error = "empty size (expected e.g. 64KiB or 65536)";
-            return false;
-        }
-
         long multiplier = 1;
         var number = trimmed;
         foreach (var (suffix, unit) in Units)
@@ -38,7 +35,7 @@ public static class ByteSizeText
 
         if (!long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
         {
-            error = $"'{number}' in '{text?.Trim()}' is not a whole non-negative number";
+            error = $"'{text?.Trim()}' is not a size ({Examples})";
             return false;
         }
 
@@ -48,7 +45,7 @@ public static class ByteSizeText
         }
         catch (OverflowException)
         {
-            error = $"'{text?.Trim()}' is too large";
+            error = $"'{text?.Trim()}' is too large a size";
             return false;
         }
 

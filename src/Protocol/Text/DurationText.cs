@@ -19,21 +19,19 @@ public static class DurationText
         ("h", TimeSpan.TicksPerHour),
     ];
 
-    /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says what is wrong with which part.</summary>
+    /// <summary>What a duration looks like, for error messages.</summary>
+    public const string Examples = "e.g. 500ms, 10s, 2m";
+
+    /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> says, in one line, what is wrong.</summary>
     public static bool TryParse(string? text, out TimeSpan value, out string error)
     {
         value = default;
         var trimmed = text?.Trim() ?? string.Empty;
-        if (trimmed.Length == 0)
-        {
-            error = "empty duration (expected a number and a unit, e.g. 5ms)";
-            return false;
-        }
 
         // Longest suffix first, so "ms" wins over "s" and "m".
         foreach (var (suffix, ticksPerUnit) in Units.OrderByDescending(u => u.Suffix.Length))
         {
-            if (!trimmed.EndsWith(suffix, StringComparison.Ordinal))
+            if (trimmed.Length == 0 || !trimmed.EndsWith(suffix, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -42,8 +40,7 @@ public static class DurationText
             if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
                 || double.IsInfinity(amount))
             {
-                error = $"'{number}' in '{trimmed}' is not a non-negative number";
-                return false;
+                break;
             }
 
             var ticks = amount * ticksPerUnit;
@@ -58,8 +55,27 @@ public static class DurationText
             return true;
         }
 
-        error = $"'{trimmed}' has no unit (use ns, us, ms, s, m or h, e.g. 5ms)";
+        error = double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? $"'{trimmed}' is not a duration: it has no unit (ns, us, ms, s, m or h; {Examples})"
+            : $"'{trimmed}' is not a duration ({Examples})";
         return false;
+    }
+
+    /// <summary>As <see cref="TryParse"/>, and above zero.</summary>
+    public static bool TryParsePositive(string? text, out TimeSpan value, out string error)
+    {
+        if (!TryParse(text, out value, out error))
+        {
+            return false;
+        }
+
+        if (value <= TimeSpan.Zero)
+        {
+            error = $"'{text?.Trim()}' is not a positive duration ({Examples})";
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>Parses <paramref name="text"/> or throws a <see cref="FormatException"/> naming the bad part.</summary>

@@ -6,6 +6,6 @@ public enum TransformKind
     /// <summary>Identity: the reply is the message.</summary>
     Echo,
 
-    /// <summary>ASCII uppercase (a–z to A–Z); every other byte unchanged. The reference notes' <c>data.upper()</c>.</summary>
+    /// <summary>ASCII uppercase (a–z to A–Z); every other byte unchanged. The classic lesson's <c>data.upper()</c>.</summary>
     Upper,
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.Blocking;
 

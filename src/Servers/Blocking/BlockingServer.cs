@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -150,14 +151,7 @@ internal abstract class BlockingServer : IEchoServer
         }
         finally
         {
-            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
-            Context.Limiter.Release();
-            if (opened)
-            {
-                Context.Metrics.ConnectionClosed();
-            }
-
-            Connections.Remove(connection);
+            Context.Release(Connections, connection, opened);
             if (!opened)
             {
                 // Counted once the slot is free: whoever sees the failure can take the slot.

@@ -4,7 +4,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
 using EchoServers.Protocol.Work;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.Blocking;
 

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.Blocking;
 

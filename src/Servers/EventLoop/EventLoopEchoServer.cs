@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 

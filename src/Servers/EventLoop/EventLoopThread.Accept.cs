@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.EventLoop;
 
@@ -12,12 +12,17 @@ internal sealed unsafe partial class EventLoopThread
     {
         for (var i = 0; i < LoopSettings.AcceptBatch && _listening; i++)
         {
-            var fd = LibC.Accept4(_listenerFd, null, null, LinuxConstants.SockNonBlock | LinuxConstants.SockCloexec);
+            var fd = Accept(out var errno);
             if (fd < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno is Errno.EINTR or Errno.ECONNABORTED)
+                if (Errno.IsTransientAccept(errno))
                 {
+                    // That one pending connection failed (reset in the backlog, a firewall rule): take the next.
+                    if (errno != Errno.EINTR)
+                    {
+                        _settings.Events.Report(ConnectionEvent.Reset);
+                    }
+
                     continue;
                 }
 
@@ -57,6 +62,19 @@ internal sealed unsafe partial class EventLoopThread
             Interlocked.Increment(ref _acceptedCount);
             _settings.Metrics.ConnectionOpened();
         }
+    }
+
+    private int Accept(out int errno)
+    {
+        errno = _settings.Context.Hooks?.AcceptErrno?.Invoke() ?? 0;
+        if (errno != 0)
+        {
+            return -1;
+        }
+
+        var fd = LibC.Accept4(_listenerFd, null, null, LinuxConstants.SockNonBlock | LinuxConstants.SockCloexec);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd;
     }
 
     /// <summary>Over --max-connections: say why (line framing, the same line as every model), then close at once; counted, summarised per interval.</summary>

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.EventLoop;
@@ -35,6 +35,7 @@ internal sealed unsafe partial class EventLoopThread
                 c.InStart = 0;
             }
 
+            owned = GrowIfFull(c);
             start = c.InEnd;
             fixed (byte* p = owned)
             {
@@ -161,8 +162,8 @@ internal sealed unsafe partial class EventLoopThread
     /// <summary>Copies unsent output and the partial frame out of the shared buffer into the connection's own.</summary>
     private void Keep(Connection c, Span<byte> buffer, int sent, int written, int consumed, int total)
     {
-        var own = RentBuffer();
         var outLength = written - sent;
+        var own = RentBuffer(outLength + (total - consumed));
         buffer[sent..written].CopyTo(own);
         buffer[consumed..total].CopyTo(own.AsSpan(outLength));
         c.Buffer = own;
@@ -170,6 +171,25 @@ internal sealed unsafe partial class EventLoopThread
         c.OutEnd = outLength;
         c.InStart = outLength;
         c.InEnd = outLength + (total - consumed);
+    }
+
+    /// <summary>
+    /// Doubles the buffer of a partial frame once it is half full (up to <see cref="LoopSettings.MaxBufferSize"/>), so a
+    /// frame trickling in is copied O(log n) times and a frame that never completes costs what it holds.
+    /// </summary>
+    private byte[] GrowIfFull(Connection c)
+    {
+        var owned = c.Buffer!;
+        if (owned.Length - c.InEnd >= owned.Length / 2 || owned.Length >= _settings.MaxBufferSize)
+        {
+            return owned;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Min(owned.Length * 2, _settings.MaxBufferSize));
+        owned.AsSpan(0, c.InEnd).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(owned);
+        c.Buffer = grown;
+        return grown;
     }
 
     private void OnWritable(Connection c)
@@ -373,10 +393,11 @@ internal sealed unsafe partial class EventLoopThread
         _settings.Metrics.ConnectionClosed();
     }
 
-    private static void ReleaseBuffer(Connection c)
+    private void ReleaseBuffer(Connection c)
     {
         if (c.Buffer is { } buffer)
         {
+            Volatile.Write(ref _buffered, _buffered - 1);
             c.Buffer = null;
             c.OutStart = c.OutEnd = c.InStart = c.InEnd = 0;
             ArrayPool<byte>.Shared.Return(buffer);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 
 namespace EchoServers.Servers.EventLoop;
 

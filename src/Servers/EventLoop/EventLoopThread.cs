@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 
 namespace EchoServers.Servers.EventLoop;
@@ -38,6 +39,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     private int _open;
     private int _lingering;
     private int _backpressured;
+    private int _buffered;
     private long _now;
     private long _nextScan;
     private long _acceptResumeAt;
@@ -100,6 +102,9 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     /// <summary>Connections not being read because their replies wait for EPOLLOUT (tests watch backpressure with it).</summary>
     public int BackpressuredCount => Volatile.Read(ref _backpressured);
 
+    /// <summary>Connections holding a buffer of their own (a partial frame or unsent replies); tests watch partial frames with it.</summary>
+    public int BufferedCount => Volatile.Read(ref _buffered);
+
     /// <summary>Bytes the loop thread has allocated, sampled after every batch when <see cref="TrackAllocations"/> is on.</summary>
     public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
 
@@ -137,6 +142,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         catch (Exception ex)
         {
             EventLoopLog.LoopCrashed(_settings.Logger, _index, ex);
+            FatalErrors.Report($"eventloop {_index}", ex);
         }
         finally
         {
@@ -158,6 +164,7 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
     {
         while (true)
         {
+            _settings.Context.Hooks?.LoopTurn?.Invoke();
             var n = _epfd.Wait(_events, LoopSettings.MaxEvents, NextTimeoutMs());
             if (n < 0)
             {
@@ -331,7 +338,11 @@ internal sealed unsafe partial class EventLoopThread : IDisposable
         _listener.Dispose();
     }
 
-    private byte[] RentBuffer() => ArrayPool<byte>.Shared.Rent(_settings.ConnectionBufferSize);
+    private byte[] RentBuffer(int holds)
+    {
+        Volatile.Write(ref _buffered, _buffered + 1);
+        return ArrayPool<byte>.Shared.Rent(Math.Max(holds, LoopSettings.MinBufferSize));
+    }
 
     public void Dispose()
     {

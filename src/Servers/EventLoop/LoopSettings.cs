@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Work;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,12 @@ internal sealed class LoopSettings
     /// <summary>epoll_wait returns up to this many events per call.</summary>
     public const int MaxEvents = 512;
 
+    /// <summary>
+    /// The smallest buffer a connection rents: a partial frame costs what it holds, not max-frame (2,000 clients each
+    /// holding one byte of a frame at --max-frame 16MiB once rented 32 GiB).
+    /// </summary>
+    public const int MinBufferSize = 4096;
+
     /// <summary>Accepts per listener readiness event, so a connect storm cannot starve served connections.</summary>
     public const int AcceptBatch = 64;
 
@@ -33,9 +40,9 @@ internal sealed class LoopSettings
         Echoer = new InPlaceEchoer(options.Protocol);
         Framing = options.Protocol.Framing;
 
-        // Holds a partial frame of up to max-frame + prefix/terminator plus room to read the rest of it, and
-        // (being at least ReadSize) everything one read into the shared buffer can leave behind.
-        ConnectionBufferSize = Math.Max(ReadSize, options.Protocol.MaxFrame + ProtocolLimits.LengthPrefixSize + ProtocolLimits.MaxLineTerminatorSize + 2);
+        // A connection's buffer grows up to this: a partial frame of up to max-frame + prefix/terminator plus room to
+        // read the rest of it, and (being at least ReadSize) everything one read into the shared buffer can leave behind.
+        MaxBufferSize = Math.Max(ReadSize, options.Protocol.MaxFrame + ProtocolLimits.LengthPrefixSize + ProtocolLimits.MaxLineTerminatorSize + 2);
         var work = options.Protocol.Work;
         IoWorkTicks = !work.IsNone && work.Kind == WorkKind.Io ? ToTicks(work.Duration) : 0;
         IdleTicks = ToTicks(options.Protocol.IdleTimeout);
@@ -71,7 +78,8 @@ internal sealed class LoopSettings
 
     public FramingKind Framing { get; }
 
-    public int ConnectionBufferSize { get; }
+    /// <summary>The most a connection's buffer grows to; it starts at what it must hold (at least <see cref="MinBufferSize"/>) and doubles.</summary>
+    public int MaxBufferSize { get; }
 
     /// <summary>Stopwatch ticks each frame's reply is deferred by (io work); 0 = none.</summary>
     public long IoWorkTicks { get; }

@@ -22,6 +22,7 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private readonly Counter<long> _resets;
     private readonly Counter<long> _idleCloses;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _sendTimeouts;
     private readonly Counter<long> _handshakes;
     private readonly Counter<long> _handshakeFailures;
     private long _activeCount;
@@ -33,6 +34,7 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
     private long _protocolErrorsCount;
     private long _resetsCount;
     private long _idleClosesCount;
+    private long _sendTimeoutsCount;
     private long _failuresCount;
     private long _handshakesCount;
     private long _handshakeFailuresCount;
@@ -50,6 +52,7 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         _protocolErrors = _meter.CreateCounter<long>("echo.protocol.errors", "{error}", "Connections closed for protocol errors");
         _resets = _meter.CreateCounter<long>("echo.connections.resets", "{connection}", "Connections reset by the peer (or broken)");
         _idleCloses = _meter.CreateCounter<long>("echo.connections.idle_closes", "{connection}", "Connections closed after the idle or frame timeout");
+        _sendTimeouts = _meter.CreateCounter<long>("echo.connections.send_timeouts", "{connection}", "Connections aborted because the peer took no replies for the send timeout");
         _failures = _meter.CreateCounter<long>("echo.connections.failed", "{connection}", "Connections ended by an unexpected error");
         _handshakes = _meter.CreateCounter<long>("echo.tls.handshakes", "{handshake}", "TLS handshakes completed (--tls)");
         _handshakeFailures = _meter.CreateCounter<long>("echo.tls.handshake_failures", "{connection}", "Connections closed because their TLS handshake failed or missed its deadline");
@@ -71,7 +74,8 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
         Volatile.Read(ref _idleClosesCount),
         Volatile.Read(ref _failuresCount),
         Volatile.Read(ref _handshakesCount),
-        Volatile.Read(ref _handshakeFailuresCount));
+        Volatile.Read(ref _handshakeFailuresCount),
+        Volatile.Read(ref _sendTimeoutsCount));
 
     /// <summary>A connection was accepted and is now served.</summary>
     public void ConnectionOpened()
@@ -94,6 +98,9 @@ public sealed class EchoMetrics : ISessionCounters, IDisposable
 
     /// <summary>A connection was closed after the idle (or frame) timeout.</summary>
     public void IdleClosed() => Count(ref _idleClosesCount, _idleCloses);
+
+    /// <summary>A connection was aborted because its peer took no replies for the send timeout.</summary>
+    public void SendTimedOut() => Count(ref _sendTimeoutsCount, _sendTimeouts);
 
     /// <summary>A connection was ended by an unexpected error.</summary>
     public void ConnectionFailed() => Count(ref _failuresCount, _failures);

@@ -13,4 +13,5 @@ public readonly record struct MetricsSnapshot(
     long IdleCloses = 0,
     long Failures = 0,
     long Handshakes = 0,
-    long HandshakeFailures = 0);
+    long HandshakeFailures = 0,
+    long SendTimeouts = 0);

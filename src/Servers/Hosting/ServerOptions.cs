@@ -1,6 +1,6 @@
 using System.Net;
 using EchoServers.Protocol;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 
 namespace EchoServers.Servers.Hosting;
 
@@ -22,7 +22,7 @@ public sealed record ServerOptions
     /// <summary>Connections served at once; the next one is refused and counted. Default 10,000.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
-    /// <summary>Pool model: worker threads. Default 5, as in the reference notes.</summary>
+    /// <summary>Pool model: worker threads. Default 5, as in the classic lesson's <c>ThreadPoolExecutor(5)</c>.</summary>
     public int Workers { get; init; } = 5;
 
     /// <summary>Pool model: connections that may wait for a worker. Default 100.</summary>
@@ -42,10 +42,8 @@ public sealed record ServerOptions
     /// </summary>
     public TransportKind? Transport { get; init; }
 
-    /// <summary>The transport the async and Kestrel models run on: <see cref="Transport"/>, or epoll on Linux (but for async with --tls) and sockets elsewhere.</summary>
-    // async with --tls puts SslStream between the socket and its pipes, which the epoll transport has no place for.
-    public TransportKind EffectiveTransport => Transport
-        ?? (OperatingSystem.IsLinux() && !(Model == ServerModel.Async && Tls is not null) ? TransportKind.Epoll : TransportKind.Sockets);
+    /// <summary>The transport the async and Kestrel models run on, with or without TLS: <see cref="Transport"/>, or epoll on Linux and sockets elsewhere.</summary>
+    public TransportKind EffectiveTransport => Transport ?? (OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets);
 
     /// <summary><c>--tls</c>: serve TLS 1.2/1.3 with this certificate and handshake deadline; null serves plain TCP.</summary>
     public TlsOptions? Tls { get; init; }
@@ -55,6 +53,13 @@ public sealed record ServerOptions
 
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 4096;
+
+    /// <summary>
+    /// <c>--send-timeout</c>: a peer that takes no bytes for this long while replies wait is aborted and counted
+    /// (<c>echo.connections.send_timeouts</c>), during its session and after it (the last replies before the close).
+    /// Zero turns it off. Default 30 s.
+    /// </summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>On stop: how long open connections may go on before they are closed. Default 5 s.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);

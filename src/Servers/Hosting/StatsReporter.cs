@@ -69,6 +69,7 @@ public sealed partial class StatsReporter : IDisposable
                 now.ProtocolErrors,
                 now.Resets,
                 now.IdleCloses,
+                now.SendTimeouts,
                 allocatedPerMessage,
                 gen0 - _lastGen0);
             _last = now;
@@ -88,6 +89,6 @@ public sealed partial class StatsReporter : IDisposable
         _ => $"{perSecond:0} B/s",
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, allocated {AllocatedPerMessage:0.00} B/msg, gen0 GCs {Gen0Collections}")]
-    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, double allocatedPerMessage, int gen0Collections);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, send timeouts {SendTimeouts}, allocated {AllocatedPerMessage:0.00} B/msg, gen0 GCs {Gen0Collections}")]
+    private static partial void LogStats(ILogger logger, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, long sendTimeouts, double allocatedPerMessage, int gen0Collections);
 }

@@ -1,8 +1,7 @@
 using System.Net.Sockets;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Transport;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -41,10 +40,7 @@ internal sealed class EchoConnectionHandler(KestrelEchoState state) : Connection
         }
         finally
         {
-            // Slot first, metric next, tracking last: whoever sees the connection gone can reuse its slot.
-            context.Limiter.Release();
-            context.Metrics.ConnectionClosed();
-            state.Connections.Remove(connection);
+            context.Release(state.Connections, connection, opened: true);
         }
     }
 

@@ -1,4 +1,5 @@
-using EchoServers.Servers.Transport.Admission;
+using EchoServers.Servers.Connections;
+using EchoServers.Servers.Connections.Admission;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ namespace EchoServers.Servers.Kestrel;
 internal static class GatedTransportExtensions
 {
     /// <summary>Call after <c>UseSockets</c>: its options still apply, the gate only decides when to accept.</summary>
-    public static IServiceCollection GateSocketTransport(this IServiceCollection services, AdmissionGate gate)
+    public static IServiceCollection GateSocketTransport(this IServiceCollection services, AdmissionGate gate, ServerContext context)
     {
         var replaced = 0;
         for (var i = services.Count - 1; i >= 0; i--)
@@ -28,11 +29,11 @@ internal static class GatedTransportExtensions
         }
 
         services.AddSingleton<IConnectionListenerFactory>(provider =>
-            new GatedListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(provider), gate));
+            new GatedListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(provider), gate, context));
         return services;
     }
 
     /// <summary>Registers <paramref name="transport"/> (e.g. the epoll transport) behind the gate, with <c>UseKestrelCore</c> and no <c>UseSockets</c>.</summary>
-    public static IServiceCollection UseGatedTransport(this IServiceCollection services, IConnectionListenerFactory transport, AdmissionGate gate) =>
-        services.AddSingleton<IConnectionListenerFactory>(new GatedListenerFactory(transport, gate));
+    public static IServiceCollection UseGatedTransport(this IServiceCollection services, IConnectionListenerFactory transport, AdmissionGate gate, ServerContext context) =>
+        services.AddSingleton<IConnectionListenerFactory>(new GatedListenerFactory(transport, gate, context));
 }

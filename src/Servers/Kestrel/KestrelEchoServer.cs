@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
+using EchoServers.Servers.Connections;
+using EchoServers.Servers.Connections.Admission;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Transport.Admission;
 using EchoServers.Servers.Transport.Epoll;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -60,7 +61,7 @@ internal sealed class KestrelEchoServer : IEchoServer
             // The project's epoll transport; its pipes get the same thresholds and scheduling as the sockets below.
             // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
             var transport = new EpollTransportFactory(EpollTransportOptions.For(options, _context.LoggerFactory.CreateLogger("EchoServers.Transport.Epoll")));
-            builder.Services.UseGatedTransport(transport, _gate);
+            builder.Services.UseGatedTransport(transport, _gate, _context);
         }
         else
         {
@@ -81,7 +82,7 @@ internal sealed class KestrelEchoServer : IEchoServer
             });
 
             // Not past --max-connections (plus a few to refuse): the rest wait in the backlog, not on a descriptor.
-            builder.Services.GateSocketTransport(_gate);
+            builder.Services.GateSocketTransport(_gate, _context);
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>

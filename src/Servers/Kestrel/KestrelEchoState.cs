@@ -1,5 +1,5 @@
 using EchoServers.Protocol.Session;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Kestrel;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,7 @@ namespace EchoServers.Servers.Pool;
 /// <summary>
 /// The <c>pool</c> model: <c>--workers</c> dedicated threads; a worker owns a connection until it closes. Accepted
 /// connections wait in a bounded queue (<c>--queue</c>); when it is full the next one is refused at once with a
-/// reason, never left hanging as the reference notes' <c>ThreadPoolExecutor(5)</c> leaves its sixth client.
+/// reason, never left hanging as the classic Python lesson's <c>ThreadPoolExecutor(5)</c> leaves its sixth client.
 /// </summary>
 internal sealed class PoolEchoServer : BlockingServer
 {

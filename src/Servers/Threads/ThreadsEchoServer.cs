@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using EchoServers.Linux;
 using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Load.Tls;

@@ -157,18 +157,6 @@ public sealed class TlsEngineTests
     }
 
     [Fact]
-    public async Task The_open_model_is_refused_over_tls()
-    {
-        using var files = TestCertificates.Create();
-        await using var server = await TlsEchoServer.StartAsync(files.Certificate);
-
-        var error = await Assert.ThrowsAsync<LoadSetupException>(() => RunAsync(Options(server) with { Rate = 100 }));
-
-        Assert.Contains("--tls runs the closed model only", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, server.Metrics.Snapshot().Accepted);
-    }
-
-    [Fact]
     public async Task Churn_over_tls_makes_one_handshake_per_connection_and_closes_each_after_its_messages()
     {
         using var files = TestCertificates.Create();

@@ -19,7 +19,7 @@ public abstract partial class ServerMatrixTests
 {
     private const double MiB = 1024 * 1024;
 
-    /// <summary>The reference notes' pool: 5 workers, a queue of 100; beyond that it refuses.</summary>
+    /// <summary>The classic lesson's pool: 5 workers, a queue of 100; beyond that it refuses.</summary>
     private const int PoolWorkers = 5, PoolQueue = 100;
 
     protected abstract ServerModel Model { get; }

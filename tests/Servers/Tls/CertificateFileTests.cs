@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers.Tls;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers.Tls;

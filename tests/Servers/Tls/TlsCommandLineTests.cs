@@ -1,6 +1,6 @@
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
 using EchoServers.Servers.Hosting.Cli;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers.Tls;
@@ -31,10 +31,10 @@ public sealed class TlsCommandLineTests
     }
 
     [Theory]
-    [InlineData("async", new string[0], TransportKind.Sockets)] // epoll is async's default only without TLS
+    [InlineData("async", new string[0], TransportKind.Epoll)] // TLS is a connection layer over any transport
     [InlineData("async", new[] { "--transport", "sockets" }, TransportKind.Sockets)]
     [InlineData("kestrel", new string[0], TransportKind.Epoll)] // Kestrel's TLS middleware runs on either transport
-    public void Tls_picks_a_transport_that_can_carry_it(string model, string[] transport, TransportKind expected)
+    public void Tls_runs_on_the_default_transport_or_the_one_asked_for(string model, string[] transport, TransportKind expected)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "epoll is the default on Linux only");
         var command = new ServerCommand();
@@ -57,7 +57,6 @@ public sealed class TlsCommandLineTests
 
     [Theory]
     [InlineData("--tls is not supported by the eventloop model", "--model", "eventloop", "--tls")]
-    [InlineData("--tls is not supported by the async model on --transport epoll", "--model", "async", "--transport", "epoll", "--tls")]
     [InlineData("--cert and --key need --tls", "--cert", "{pem}")]
     [InlineData("--key needs --cert", "--tls", "--key", "{key}")]
     [InlineData("--tls with --processes needs --cert", "--tls", "--processes", "2")]
@@ -85,7 +84,6 @@ public sealed class TlsCommandLineTests
 
     [Theory]
     [InlineData(ServerModel.EventLoop, null)]
-    [InlineData(ServerModel.Async, TransportKind.Epoll)]
     public void The_factory_refuses_tls_where_the_model_cannot_serve_it(ServerModel model, TransportKind? transport)
     {
         using var metrics = new EchoMetrics();

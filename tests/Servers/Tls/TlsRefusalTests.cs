@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using EchoServers.Protocol.Framing;
+using EchoServers.Servers.Connections.Tls;
 using EchoServers.Servers.Hosting;
-using EchoServers.Servers.Hosting.Tls;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers.Tls;

@@ -1,14 +1,19 @@
 using System.CommandLine.Parsing;
 using System.Net;
+using EchoServers.Options;
 using EchoServers.Protocol.Framing;
-using EchoServers.Protocol.Text;
 using EchoServers.Protocol.Work;
 
 namespace EchoServers.Servers.Hosting.Cli;
 
-/// <summary>Value parsers for the options whose syntax is ours (sizes, durations, work specs, addresses), with one-line errors.</summary>
+/// <summary>
+/// Value parsers for echo-server's options, with one-line errors: durations, sizes and counts through the parsers
+/// every tool shares (<see cref="ValueParsers"/>), plus the syntaxes only the server has (work specs, addresses).
+/// </summary>
 internal static class OptionParsers
 {
+    private static readonly Func<ArgumentResult, int> FrameSize = OptionValue.Parser("--max-frame", ValueParsers.FrameSize);
+
     public static IPAddress Host(ArgumentResult result)
     {
         var text = Single(result);
@@ -33,20 +38,8 @@ internal static class OptionParsers
 
     public static int MaxFrame(ArgumentResult result)
     {
-        var text = Single(result);
-        if (!ByteSizeText.TryParse(text, out var size, out var error))
-        {
-            result.AddError($"--max-frame: {error}");
-            return ProtocolLimits.DefaultMaxFrame;
-        }
-
-        if (size < 1 || size > ProtocolLimits.MaxMaxFrame)
-        {
-            result.AddError($"--max-frame: {text} is out of range (1 byte to 16MiB)");
-            return ProtocolLimits.DefaultMaxFrame;
-        }
-
-        return (int)size;
+        var size = FrameSize(result);
+        return size == 0 ? ProtocolLimits.DefaultMaxFrame : size;
     }
 
     public static WorkSpec Work(ArgumentResult result)
@@ -60,33 +53,11 @@ internal static class OptionParsers
     }
 
     /// <summary>A duration where 0, none and off mean "disabled" (<see cref="TimeSpan.Zero"/>).</summary>
-    public static Func<ArgumentResult, TimeSpan> OptionalDuration(string option) => result =>
-    {
-        var text = Single(result);
-        if (text is "0" or "none" or "off")
-        {
-            return TimeSpan.Zero;
-        }
+    public static Func<ArgumentResult, TimeSpan> OptionalDuration(string option) =>
+        OptionValue.Parser(option, ValueParsers.OrOff(ValueParsers.Duration));
 
-        if (!DurationText.TryParse(text, out var duration, out var error))
-        {
-            result.AddError($"{option}: {error}");
-        }
-
-        return duration;
-    };
-
-    public static Func<ArgumentResult, int> Int(string option, int min, int max) => result =>
-    {
-        var text = Single(result);
-        if (!int.TryParse(text, out var value) || value < min || value > max)
-        {
-            result.AddError($"{option}: '{text}' is not a whole number from {min} to {max}");
-            return min;
-        }
-
-        return value;
-    };
+    public static Func<ArgumentResult, int> Int(string option, int min, int max) =>
+        OptionValue.Parser(option, ValueParsers.Count(min, max));
 
     /// <summary>One of a fixed set of words (case-insensitive), with a one-line error naming them all.</summary>
     public static Func<ArgumentResult, string> Choice(string option, string fallback, params string[] choices) => result =>
@@ -107,11 +78,8 @@ internal static class OptionParsers
     };
 
     /// <summary>A duration where 0, none and off mean "disabled" (<see cref="TimeSpan.Zero"/>), for nullable options.</summary>
-    public static Func<ArgumentResult, TimeSpan?> OptionalDurationOrNull(string option)
-    {
-        var parse = OptionalDuration(option);
-        return result => parse(result);
-    }
+    public static Func<ArgumentResult, TimeSpan?> OptionalDurationOrNull(string option) =>
+        OptionValue.NullableParser(option, ValueParsers.OrOff(ValueParsers.Duration));
 
     private static string Single(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value.Trim() : string.Empty;
 }

@@ -4,7 +4,7 @@ using EchoServers.Protocol;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
 using EchoServers.Protocol.Work;
-using EchoServers.Servers.Hosting.Tls;
+using EchoServers.Servers.Connections.Tls;
 using Serilog.Events;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -18,13 +18,14 @@ internal sealed class ServerCommand
         Examples:
           echo-server                                   async model on 127.0.0.1:1688, raw echo
           echo-server --model pool --framing line --transform upper
-                                                        the reference notes' server: 5 workers, uppercase lines
+                                                        the classic lesson's server: 5 workers, uppercase lines
           echo-server --model threads --port 0          any free port (read it from the 'listening on' line)
           echo-server --model kestrel --framing length --max-frame 1MiB --idle-timeout 30s
           echo-server --model async --work cpu:50us --stats-interval 5s
           echo-server --model eventloop --processes 4   four worker processes on one port, restarted if they die
           echo-server --tls                             TLS 1.2/1.3 with a self-signed certificate made at start-up
           echo-server --model kestrel --tls --cert server.pem --key server.key
+          echo-server --metrics-port 9464               Prometheus scrapes http://127.0.0.1:9464/metrics
         Test it:  nc 127.0.0.1 1688      Metrics:  dotnet-counters monitor -n echo-server --counters EchoServers
         """;
 
@@ -103,9 +104,16 @@ internal sealed class ServerCommand
         HelpName = "duration",
     };
 
+    private readonly Option<TimeSpan?> _sendTimeout = new("--send-timeout")
+    {
+        Description = "Abort a connection whose peer takes no replies for this long while replies wait, e.g. 30s; 0 or none = never [default: 30s]",
+        CustomParser = OptionParsers.OptionalDurationOrNull("--send-timeout"),
+        HelpName = "duration",
+    };
+
     private readonly Option<int> _workers = new("--workers")
     {
-        Description = "pool: worker threads (5, as in the reference notes)",
+        Description = "pool: worker threads (5, the classic lesson's pool size)",
         DefaultValueFactory = _ => 5,
         CustomParser = OptionParsers.Int("--workers", 1, 10_000),
     };
@@ -190,12 +198,34 @@ internal sealed class ServerCommand
         HelpName = "path",
     };
 
+    private readonly Option<int?> _metricsPort = new("--metrics-port")
+    {
+        Description = "Serve the metrics for Prometheus at http://<metrics-host>:<port>/metrics (0 picks a free port, logged); with --processes the supervisor serves the group",
+        CustomParser = r => OptionParsers.Int("--metrics-port", 0, 65535)(r),
+        HelpName = "port",
+    };
+
+    private readonly Option<IPAddress> _metricsHost = new("--metrics-host")
+    {
+        Description = "Address of the --metrics-port endpoint",
+        DefaultValueFactory = _ => IPAddress.Loopback,
+        CustomParser = OptionParsers.Host,
+    };
+
+    private readonly Option<Uri> _otlpEndpoint = new("--otlp-endpoint")
+    {
+        Description = "Push the metrics to this OpenTelemetry collector over OTLP/HTTP protobuf every 10s, e.g. http://127.0.0.1:4318 (a URL without a path gets /v1/metrics)",
+        CustomParser = Metrics.MetricsOptionParsers.HttpUrl("--otlp-endpoint"),
+        HelpName = "url",
+    };
+
     public ServerCommand()
     {
         Root = new RootCommand(Description)
         {
-            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout,
+            _model, _host, _port, _framing, _transform, _maxFrame, _work, _maxConnections, _idleTimeout, _frameTimeout, _sendTimeout,
             _workers, _queue, _spareThreads, _loops, _transport, _tls, _cert, _key, _processes, _drainTimeout, _statsInterval, _logLevel, _logFile,
+            _metricsPort, _metricsHost, _otlpEndpoint,
         };
 
         _cert.AcceptExistingOnly();
@@ -277,6 +307,7 @@ internal sealed class ServerCommand
             ? new TlsOptions { CertificatePath = parse.GetValue(_cert)?.FullName, KeyPath = parse.GetValue(_key)?.FullName }
             : null,
         DrainTimeout = parse.GetValue(_drainTimeout) ?? TimeSpan.FromSeconds(5),
+        SendTimeout = parse.GetValue(_sendTimeout) ?? TimeSpan.FromSeconds(30),
         StatsInterval = parse.GetValue(_statsInterval) ?? TimeSpan.FromSeconds(10),
         Protocol = new ProtocolOptions
         {
@@ -287,6 +318,14 @@ internal sealed class ServerCommand
             IdleTimeout = parse.GetValue(_idleTimeout) ?? TimeSpan.Zero,
             FrameTimeout = parse.GetValue(_frameTimeout) ?? TimeSpan.Zero,
         },
+    };
+
+    /// <summary><c>--metrics-port</c>, <c>--metrics-host</c>, <c>--otlp-endpoint</c>.</summary>
+    public Metrics.MetricsExportOptions BindMetricsExport(ParseResult parse) => new()
+    {
+        Host = parse.GetValue(_metricsHost)!,
+        Port = parse.GetValue(_metricsPort),
+        OtlpEndpoint = parse.GetValue(_otlpEndpoint),
     };
 
     /// <summary>The <c>--processes</c> count (1: this process serves, no supervisor).</summary>

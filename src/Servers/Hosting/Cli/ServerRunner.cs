@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
+using EchoServers.Servers.Connections.Tls;
+using EchoServers.Servers.Hosting.Metrics;
 using EchoServers.Servers.Hosting.Processes;
-using EchoServers.Servers.Hosting.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Cli;
@@ -14,7 +15,7 @@ namespace EchoServers.Servers.Hosting.Cli;
 /// </summary>
 internal static partial class ServerRunner
 {
-    public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging)
+    public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging, MetricsExportOptions? export = null)
     {
         using var loggerFactory = HostLogging.Create(logging);
         var logger = loggerFactory.CreateLogger("EchoServers.Host");
@@ -73,6 +74,32 @@ internal static partial class ServerRunner
             return Fail(ex.Message);
         }
 
+        // Subscribed before the loops start, so a crash during the start is not missed.
+        var crashed = new TaskCompletionSource<(string What, Exception Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnFatal(string what, Exception error) => crashed.TrySetResult((what, error));
+        FatalErrors.Raised += OnFatal;
+        try
+        {
+            return await RunServerAsync(server, options, logger, loggerFactory, metrics, certificate, worker, export, crashed.Task);
+        }
+        finally
+        {
+            FatalErrors.Raised -= OnFatal;
+        }
+    }
+
+    private static async Task<int> RunServerAsync(
+        IEchoServer server,
+        ServerOptions options,
+        ILogger logger,
+        ILoggerFactory loggerFactory,
+        EchoMetrics metrics,
+        X509Certificate2? certificate,
+        WorkerIdentity? worker,
+        MetricsExportOptions? export,
+        Task<(string What, Exception Error)> crashed)
+    {
+        var exitCode = 0;
         await using (server)
         {
             try
@@ -118,6 +145,16 @@ internal static partial class ServerRunner
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
+            // A worker's metrics reach the export through its supervisor, which serves the group.
+            var (exported, exportError) = worker is null && export is { Enabled: true }
+                ? await MetricsExport.TryStartAsync(export, "echo-server", logger)
+                : (null, null);
+            await using var ownedExport = exported;
+            if (exportError is not null)
+            {
+                return Fail(exportError);
+            }
+
             var endPoint = server.LocalEndPoint;
             var model = Name(options.Model);
             var framing = options.Protocol.Framing.ToString().ToLowerInvariant();
@@ -145,10 +182,21 @@ internal static partial class ServerRunner
             using var channel = worker is null ? null : new WorkerChannel(metrics, () => stopRequested.TrySetResult(PosixSignal.SIGTERM));
             using (var stats = new StatsReporter(metrics, loggerFactory.CreateLogger("EchoServers.Stats"), worker is null ? options.StatsInterval : TimeSpan.Zero))
             {
-                var signal = (await stopRequested.Task).ToString();
-                var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
-                LogStopping(logger, signal, drain, metrics.Active);
-                await server.StopAsync(options.DrainTimeout, abort.Token);
+                if (await Task.WhenAny(stopRequested.Task, crashed) == crashed)
+                {
+                    // Part of the server is gone: reset what is left at once and exit non-zero to be restarted.
+                    LogCrashed(logger, crashed.Result.What, FatalExitCode);
+                    exitCode = FatalExitCode;
+                    await server.StopAsync(TimeSpan.Zero, abort.Token);
+                }
+                else
+                {
+                    var signal = (await stopRequested.Task).ToString();
+                    var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
+                    LogStopping(logger, signal, drain, metrics.Active);
+                    await server.StopAsync(options.DrainTimeout, abort.Token);
+                }
+
                 if (channel is null)
                 {
                     stats.Report();
@@ -163,7 +211,7 @@ internal static partial class ServerRunner
             LogStopped(logger);
         }
 
-        return 0;
+        return exitCode;
     }
 
     private static void LogCertificate(ILogger logger, X509Certificate2 certificate, ServerOptions options)
@@ -175,6 +223,9 @@ internal static partial class ServerRunner
         var fingerprint = ServerCertificate.Fingerprint(certificate);
         LogTls(logger, certificate.Subject, names, source, notAfter, deadline, fingerprint);
     }
+
+    /// <summary>The exit code after a loop thread crashed (see <see cref="FatalErrors"/>).</summary>
+    public const int FatalExitCode = 3;
 
     private static string Name(ServerModel model) => model.ToString().ToLowerInvariant();
 
@@ -201,6 +252,9 @@ internal static partial class ServerRunner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogKeyPermissions(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{What} crashed: stopping and exiting with code {ExitCode} so that a supervisor restarts the server")]
+    private static partial void LogCrashed(ILogger logger, string what, int exitCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Servers.Hosting.Cli;
+using EchoServers.Servers.Hosting.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Hosting.Processes;
@@ -32,14 +33,14 @@ internal sealed partial class ProcessSupervisor : IDisposable
         _logger = logger;
     }
 
-    public static async Task<int> RunAsync(ServerOptions options, int processes, IReadOnlyList<string> args, LoggingOptions logging)
+    public static async Task<int> RunAsync(ServerOptions options, int processes, IReadOnlyList<string> args, LoggingOptions logging, MetricsExportOptions? export = null)
     {
         using var loggerFactory = HostLogging.Create(logging);
         using var supervisor = new ProcessSupervisor(options, processes, WorkerCommandLine.Of(args), loggerFactory.CreateLogger("EchoServers.Supervisor"));
-        return await supervisor.RunAsync(loggerFactory.CreateLogger("EchoServers.Stats"));
+        return await supervisor.RunAsync(loggerFactory.CreateLogger("EchoServers.Stats"), export);
     }
 
-    private async Task<int> RunAsync(ILogger statsLogger)
+    private async Task<int> RunAsync(ILogger statsLogger, MetricsExportOptions? export)
     {
         PortReservation reservation;
         try
@@ -76,6 +77,23 @@ internal sealed partial class ProcessSupervisor : IDisposable
                 return Fail(failed.t is null
                     ? $"the workers did not all listen within {StartTimeout.TotalSeconds:0} s"
                     : $"worker {failed.i + 1} exited before listening ({Signals.DescribeExit(failed.t.Result)})");
+            }
+
+            // The group's one scrape target: the workers' totals summed and per worker (they export nothing themselves).
+            using var groupMeter = export is { Enabled: true } ? new GroupMeter(_workers, () => Volatile.Read(ref _restarts)) : null;
+            var (exported, exportError) = export is { Enabled: true }
+                ? await MetricsExport.TryStartAsync(export, "echo-server", _logger)
+                : (null, null);
+            await using var ownedExport = exported;
+            if (exportError is not null)
+            {
+                foreach (var worker in _workers)
+                {
+                    worker.Kill();
+                }
+
+                await Task.WhenAll(firstRuns);
+                return Fail(exportError);
             }
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);

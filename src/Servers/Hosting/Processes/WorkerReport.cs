@@ -3,7 +3,7 @@ using System.Globalization;
 namespace EchoServers.Servers.Hosting.Processes;
 
 /// <summary>
-/// The line a worker writes on its stdout for the supervisor: <c>@metrics</c> and the ten totals of a
+/// The line a worker writes on its stdout for the supervisor: <c>@metrics</c> and the twelve totals of a
 /// <see cref="MetricsSnapshot"/>. Totals, not rates, so a lost or late line costs nothing and the sum over workers
 /// is exact; the supervisor computes the rates of the aggregated stats line itself.
 /// </summary>
@@ -13,7 +13,7 @@ internal static class WorkerReport
 
     public static string Format(MetricsSnapshot s) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Prefix}{s.Active} {s.Accepted} {s.Rejected} {s.Messages} {s.BytesIn} {s.BytesOut} {s.ProtocolErrors} {s.Resets} {s.IdleCloses} {s.Failures}");
+        $"{Prefix}{s.Active} {s.Accepted} {s.Rejected} {s.Messages} {s.BytesIn} {s.BytesOut} {s.ProtocolErrors} {s.Resets} {s.IdleCloses} {s.Failures} {s.Handshakes} {s.HandshakeFailures}");
 
     public static bool TryParse(string line, out MetricsSnapshot snapshot)
     {
@@ -24,12 +24,12 @@ internal static class WorkerReport
         }
 
         var parts = line[Prefix.Length..].Split(' ');
-        if (parts.Length != 10)
+        if (parts.Length != 12)
         {
             return false;
         }
 
-        var v = new long[10];
+        var v = new long[12];
         for (var i = 0; i < v.Length; i++)
         {
             if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]))
@@ -38,7 +38,7 @@ internal static class WorkerReport
             }
         }
 
-        snapshot = new MetricsSnapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+        snapshot = new MetricsSnapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
         return true;
     }
 
@@ -53,5 +53,7 @@ internal static class WorkerReport
         a.ProtocolErrors + b.ProtocolErrors,
         a.Resets + b.Resets,
         a.IdleCloses + b.IdleCloses,
-        a.Failures + b.Failures);
+        a.Failures + b.Failures,
+        a.Handshakes + b.Handshakes,
+        a.HandshakeFailures + b.HandshakeFailures);
 }

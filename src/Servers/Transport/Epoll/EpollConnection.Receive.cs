@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
-using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Transport.Epoll;

@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using EchoServers.Linux;
-using EchoServers.Servers.Blocking;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -277,14 +277,6 @@ internal sealed partial class EpollConnection : ConnectionContext,
     EndPoint? IConnectionEndPointFeature.LocalEndPoint { get => LocalEndPoint; set => LocalEndPoint = value; }
 
     EndPoint? IConnectionEndPointFeature.RemoteEndPoint { get => RemoteEndPoint; set => RemoteEndPoint = value; }
-
-    /// <summary>The app's view of the connection's pipes.</summary>
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 
     private sealed class ConnectionItems : Dictionary<object, object?>
     {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
-using EchoServers.Servers.Hosting;
+using EchoServers.Servers.Connections;
 using Microsoft.AspNetCore.Connections;
 
 namespace EchoServers.Servers.Transport.Epoll;
@@ -85,20 +85,27 @@ internal sealed class EpollConnectionListener : IConnectionListener
                     }
 
                     break;
-                case Errno.EINTR or Errno.ECONNABORTED:
+                case var _ when Errno.IsTransientAccept(errno):
+                    // That pending connection failed before it was accepted; the listener is fine. Take the next.
+                    if (errno != Errno.EINTR)
+                    {
+                        EpollTransportLog.AcceptedConnectionFailed(_options.Logger, errno);
+                    }
+
                     break;
-                case var _ when Errno.IsResourceExhaustion(errno):
-                    // The connection stays in the backlog; retrying at once would spin on the same error.
-                    LogExhausted(errno);
-                    await Task.Delay(ExhaustedRetry, cancellationToken);
-                    break;
-                default:
+                case var _ when Errno.IsListenerGone(errno):
                     if (_unbound)
                     {
                         return null;
                     }
 
                     throw Errno.ToSocketException(errno, "accept4");
+                default:
+                    // Out of descriptors or memory (or an errno nobody expected): the connection stays in the backlog
+                    // and retrying at once would spin on the same error.
+                    LogExhausted(errno);
+                    await Task.Delay(ExhaustedRetry, cancellationToken);
+                    break;
             }
         }
 
@@ -146,6 +153,12 @@ internal sealed class EpollConnectionListener : IConnectionListener
         try
         {
             handle.DangerousAddRef(ref added);
+            errno = _options.Hooks?.AcceptErrno?.Invoke() ?? 0;
+            if (errno != 0)
+            {
+                return -1;
+            }
+
             var address = stackalloc byte[128];
             uint length = 128;
             var fd = LibC.Accept4((int)handle.DangerousGetHandle(), address, &length, LinuxConstants.SockNonBlock | LinuxConstants.SockCloexec);

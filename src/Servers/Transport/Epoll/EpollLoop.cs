@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
+using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EchoServers.Servers.Transport.Epoll;
@@ -22,6 +23,7 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     private readonly int _index;
     private readonly ILogger _logger;
+    private readonly Action? _loopTurn;
     private readonly SafeEpollHandle _epoll;
     private readonly SafeEventFdHandle _wake;
     private readonly byte* _events;
@@ -46,6 +48,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     {
         _index = index;
         _logger = options.Logger;
+        _loopTurn = options.Hooks?.LoopTurn;
         _epoll = SafeEpollHandle.Create();
         try
         {
@@ -194,6 +197,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         catch (Exception ex)
         {
             EpollTransportLog.LoopCrashed(_logger, _index, ex);
+            FatalErrors.Report($"epoll transport loop {_index}", ex);
         }
         finally
         {
@@ -206,6 +210,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     {
         while (!_stopRequested)
         {
+            _loopTurn?.Invoke();
             var n = _epoll.Wait(_events, MaxEvents, NextTimeoutMs());
             if (n < 0)
             {

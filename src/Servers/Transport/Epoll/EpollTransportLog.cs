@@ -16,4 +16,7 @@ internal static partial class EpollTransportLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "epoll transport: accept4 failed {Count} times in the last second, last errno {Errno} (out of descriptors or memory); retrying every {DelayMs} ms")]
     public static partial void AcceptExhausted(ILogger logger, int count, int errno, int delayMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "epoll transport: a pending connection failed before it was accepted (errno {Errno}); accepting the next")]
+    public static partial void AcceptedConnectionFailed(ILogger logger, int errno);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -37,6 +38,9 @@ internal sealed record EpollTransportOptions
 
     public required ILogger Logger { get; init; }
 
+    /// <summary>Fault injection for tests (accept errors, a crashing loop); null in production.</summary>
+    public ServerTestHooks? Hooks { get; init; }
+
     /// <summary>The transport for a pipe model: the same thresholds and scheduling as <see cref="PipeLimits"/>.</summary>
     public static EpollTransportOptions For(ServerOptions options, ILogger logger)
     {
@@ -55,6 +59,7 @@ internal sealed record EpollTransportOptions
             AppScheduler = PipeLimits.Scheduler(options.Protocol),
             Pool = new BlockMemoryPool(input.MinimumSegmentSize),
             Logger = logger,
+            Hooks = options.TestHooks,
         };
     }
 }

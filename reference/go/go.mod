@@ -1,0 +1,3 @@
+module echoservers/reference/go-echo
+
+go 1.19
