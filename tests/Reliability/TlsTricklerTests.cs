@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using EchoServers.Protocol.Framing;
-using EchoServers.Servers.Hosting;
 using EchoServers.Servers.Connections.Tls;
+using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 using EchoServers.Tests.Reliability.HostileClients;
 
