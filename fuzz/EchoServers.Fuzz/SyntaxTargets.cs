@@ -14,7 +14,6 @@ internal static class SyntaxTargets
         Connections = new ConnectionCounts(1, 1, 0, 1),
         LatencyUs = LatencySummary.Empty,
         ServiceTimeUs = LatencySummary.Empty,
-        ConnectLatencyUs = LatencySummary.Empty,
         Errors = new ErrorCounts(0, 0, 0, 0, 0, 0, 0, 0, 0),
         Target = "127.0.0.1:1",
         Model = "closed",

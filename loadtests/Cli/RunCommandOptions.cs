@@ -39,7 +39,7 @@ internal sealed class RunCommandOptions
     private readonly ValueOption<int> _maxInFlight = new("--max-inflight", ValueParsers.Count(0, 1_000_000), "Open model: messages in flight per connection before new ones count as overflow; 0 or absent: enough for --timeout at the peak rate");
     private readonly ValueOption<TimeSpan> _spin = new("--spin", ValueParsers.Duration, "Open model: poll this long before each due time instead of sleeping (lower send lateness, more CPU); default 20us with more than one core, else 0us") { HelpName = "duration" };
     private readonly ValueOption<int> _seed = new("--seed", ValueParsers.Count(int.MinValue, int.MaxValue), "Seed of the Poisson arrivals", "1");
-    private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream, closed model only; reports handshake times" };
+    private readonly Option<bool> _tls = new("--tls") { Description = "Talk TLS 1.2/1.3 (to echo-server --tls): the TLS engine, one task per connection over SslStream (the open model paced by a thread of its own); reports handshake times" };
     private readonly Option<bool> _insecure = new("--insecure", "-k") { Description = "--tls: accept any server certificate (encrypted, but the server is not authenticated)" };
     private readonly Option<string?> _ca = new("--ca") { Description = "--tls: trust the certificate(s) in this PEM or DER file instead of the system's roots (e.g. the server's own self-signed one)", HelpName = "file" };
     private readonly Option<string?> _sni = new("--sni") { Description = "--tls: server name to send (SNI) and to check the certificate against [default: the target's address]", HelpName = "name" };
@@ -107,7 +107,7 @@ internal sealed class RunCommandOptions
             return false;
         }
 
-        if (!TryTls(parse, rate is not null || (steps is not null && steps.Any(s => s.Kind is LoadStepKind.Inject or LoadStepKind.RampingInject)), out var tls, out error))
+        if (!TryTls(parse, out var tls, out error))
         {
             return false;
         }
@@ -165,7 +165,7 @@ internal sealed class RunCommandOptions
     }
 
     /// <summary><c>--tls</c> and its trust options, checked as <c>echo-client</c> checks them; null without <c>--tls</c>.</summary>
-    private bool TryTls(ParseResult parse, bool openModel, out Engine.Tls.TlsClientOptions? tls, out string error)
+    private bool TryTls(ParseResult parse, out Engine.Tls.TlsClientOptions? tls, out string error)
     {
         tls = null;
         error = string.Empty;
@@ -198,12 +198,6 @@ internal sealed class RunCommandOptions
         if (sni is { Length: 0 })
         {
             error = "--sni: the server name is empty";
-            return false;
-        }
-
-        if (openModel)
-        {
-            error = "--tls runs the closed model only (-c with --pipeline, keep-constant, ramping-constant); the open model (--rate, inject) is not supported over TLS";
             return false;
         }
 

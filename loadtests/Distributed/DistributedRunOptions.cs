@@ -23,7 +23,7 @@ internal sealed class DistributedRunOptions
         var load = bound.Load;
         if (processes > 1 && load.Tls is not null)
         {
-            error = "--processes with --tls is not supported: the merge does not add the shares' handshake figures; one TLS process uses every core already (its tasks run on the thread pool)";
+            error = "--processes with --tls is not supported: one TLS process uses every core already (its tasks run on the thread pool); run shares with --share and add them with 'echo-load merge'";
             return false;
         }
 

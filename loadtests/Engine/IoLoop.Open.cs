@@ -150,9 +150,17 @@ internal sealed unsafe partial class IoLoop
     /// <summary>Records the actual send time of each message queued on <paramref name="connection"/> since its last write.</summary>
     private void StampQueued(LoadConnection connection, long now) => SendStamps.Record(_run, connection, this, connection.NextSeq, now);
 
+    /// <summary>
+    /// The next live connection, round robin, preferring one with room in its window: a connection still waiting for
+    /// its replies (a server busy accepting the rest of a connect storm) passes its turn to the next, so a message
+    /// overflows only when the connections looked at are all full. At most <see cref="RunContext.MaxFullSkips"/> full
+    /// ones are passed over, so a server that answers nobody costs a bounded scan per message.
+    /// </summary>
     private LoadConnection? NextLive()
     {
         var count = Volatile.Read(ref _count);
+        LoadConnection? full = null;
+        var skipped = 0;
         for (var tries = 0; tries < count; tries++)
         {
             if (_nextConnection >= count)
@@ -162,12 +170,23 @@ internal sealed unsafe partial class IoLoop
 
             var connection = _connections[_nextConnection];
             _nextConnection = _nextConnection + 1 == count ? 0 : _nextConnection + 1;
-            if (!connection.Dead)
+            if (connection.Dead)
+            {
+                continue;
+            }
+
+            if (connection.Outstanding < connection.Window)
             {
                 return connection;
             }
+
+            full ??= connection;
+            if (++skipped >= RunContext.MaxFullSkips)
+            {
+                break;
+            }
         }
 
-        return null;
+        return full;
     }
 }

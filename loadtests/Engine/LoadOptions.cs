@@ -97,7 +97,7 @@ public sealed record LoadOptions
 
     /// <summary>
     /// <c>--tls</c>: run the TLS engine (<see cref="Tls.TlsRunner"/>: one task per connection over SslStream) instead of
-    /// the epoll I/O loops, which cannot do TLS; closed model only. Null = plain TCP.
+    /// the epoll I/O loops, which cannot do TLS; either model. Null = plain TCP.
     /// </summary>
     public Tls.TlsClientOptions? Tls { get; init; }
 

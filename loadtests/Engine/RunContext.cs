@@ -137,6 +137,9 @@ internal sealed class RunContext
     /// <summary>Open model: how long before a due time the I/O thread stops sleeping and polls.</summary>
     public long SpinTicks { get; }
 
+    /// <summary>Open model: full connections passed over before a message counts as overflow on the first of them.</summary>
+    public const int MaxFullSkips = 64;
+
     /// <summary>Set to end the run early (cancellation).</summary>
     public volatile bool Abort;
 

@@ -44,7 +44,7 @@ public sealed class WorkerCounters
     /// <summary>Messages whose reply did not come within <c>--timeout</c>.</summary>
     public long Timeout;
 
-    /// <summary>Messages the open model could not send because the connection's window was full.</summary>
+    /// <summary>Messages the open model could not send because every connection it looked at had its window full.</summary>
     public long Overflow;
 
     /// <summary>Messages still without a reply when the drain phase ended.</summary>

@@ -6,67 +6,85 @@ using EchoServers.Load.Bench;
 namespace EchoServers.Load.Reports;
 
 /// <summary>
-/// The bench as one self-contained HTML page: the Markdown report's tables, then per cell a throughput bar chart
-/// (median, min–max whisker, ratio to the reference above each bar) and latency-percentile curves (all passes'
-/// messages, log-scaled latency), all inline SVG.
+/// The bench as one self-contained HTML page that opens on its picture: the command line once and the setup, then
+/// the overview chart (server CPU per message per row and cell, the reference row marked, the throughput ratio
+/// beside each bar), then the Markdown report's tables, then per cell its own small table with its charts beside it
+/// (throughput bars with min–max whiskers, latency-percentile curves), then the notes and the servers. Inline SVG only.
 /// </summary>
 public static class BenchHtmlReport
 {
+    /// <summary>Sections of the Markdown report that close the page rather than open it.</summary>
+    private static readonly string[] Closing = ["Notes", "Servers"];
+
     public static string Html(BenchResult r)
     {
         var html = new StringBuilder();
         html.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>echo-load bench</title>");
         html.AppendLine("<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em}code{background:#f6f6f6}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}small{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}</style></head><body>");
         html.AppendLine("<h1>echo-load bench</h1>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p><code>{WebUtility.HtmlEncode(r.CommandLine)}</code></p>");
-        html.AppendLine(MarkdownTables.ToHtml(BenchMarkdownReport.Markdown(r)));
-        if (r.Sweeps.Count > 0)
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p id=\"command\"><code>{WebUtility.HtmlEncode(r.CommandLine)}</code></p>");
+        var (preamble, sections) = Sections(BenchMarkdownReport.Markdown(r), r.CommandLine);
+        html.AppendLine(MarkdownTables.ToHtml(preamble));
+        html.AppendLine("<h2 id=\"overview-title\">Overview</h2>").AppendLine(BenchOverviewChart.Svg(r));
+        html.AppendLine("<div id=\"tables\">");
+        foreach (var (title, text) in sections.Where(s => !Closing.Contains(s.Title)))
         {
-            html.AppendLine("<h2>Capacity sweep: latency vs throughput</h2>").AppendLine(SweepChart.Models(r.Sweeps));
+            html.AppendLine(MarkdownTables.ToHtml(text));
+            if (title.StartsWith("Capacity sweep", StringComparison.Ordinal) && r.Sweeps.Count > 0)
+            {
+                html.AppendLine(SweepChart.Models(r.Sweeps));
+            }
         }
 
+        html.AppendLine("</div>");
         var colours = r.Models.Select((m, i) => (m, i)).ToDictionary(p => p.m, p => p.i);
         foreach (var cell in r.Cells)
         {
-            html.AppendLine(CultureInfo.InvariantCulture, $"<h2>{WebUtility.HtmlEncode(cell.Name)}: {WebUtility.HtmlEncode(cell.Title)}</h2><div class=\"charts\">");
-            var summaries = r.Models.Select(m => r.Summary(m, cell.Name)).OfType<BenchSummary>().ToArray();
-            if (cell.Idle)
-            {
-                html.AppendLine(SvgBarChart.Bars($"{cell.Name}: RSS per idle connection", "KiB per connection",
-                    [.. summaries.Where(s => s.IdleBytesPerConnection is not null).Select(s => new SvgBarChart.Bar(
-                        s.Model, s.IdleBytesPerConnection!.Median / 1024, s.IdleBytesPerConnection.Min / 1024, s.IdleBytesPerConnection.Max / 1024,
-                        BenchReport.KiB(s.IdleBytesPerConnection.Median), colours[s.Model]))],
-                    y => y.ToString("0.#", CultureInfo.InvariantCulture)));
-            }
-            else
-            {
-                if (cell.Storm)
-                {
-                    // A storm is about waiting: how long the slowest 1 % of clients waited for their first reply.
-                    html.AppendLine(SvgBarChart.Bars($"{cell.Name}: first reply p99", "ms",
-                        [.. summaries.Where(s => s.FirstReplyP99Us is not null).Select(s => new SvgBarChart.Bar(
-                            s.Model, s.FirstReplyP99Us!.Value / 1000, s.FirstReplyP99Us.Value / 1000, s.FirstReplyP99Us.Value / 1000,
-                            $"{Format.Us(s.FirstReplyP99Us.Value)}, {s.StarvedMax:#,0} starved, J {s.FairnessMin:0.##}", colours[s.Model]))],
-                        y => y.ToString("0.#", CultureInfo.InvariantCulture)));
-                }
-
-                html.AppendLine(SvgBarChart.Bars($"{cell.Name}: throughput", "msgs/s",
-                    [.. summaries.Where(s => s.MessagesPerSecond is not null).Select(s => new SvgBarChart.Bar(
-                        s.Model, s.MessagesPerSecond!.Median, s.MessagesPerSecond.Min, s.MessagesPerSecond.Max,
-                        s.RatioToReference is { } ratio ? BenchReport.Ratio(ratio.Median) : BenchReport.Compact(s.MessagesPerSecond.Median), colours[s.Model]))],
-                    BenchReport.Compact));
-                var curves = r.Models.Select(m => (Name: m, Summary: r.Summary(m, cell.Name)))
-                    .Select(p => (p.Name, Points: (IReadOnlyList<(double X, double Y)>)[.. (p.Summary?.LatencyCurve ?? []).Select(c => (-Math.Log10(Math.Max(1e-9, 1 - (c.Percentile / 100))), Math.Log10(Math.Max(1, c.Us))))]))
-                    .ToList();
-
-                // Log scales both ways: models differ by orders of magnitude in the tail, and 90 %, 99 %, 99.9 % are evenly spaced.
-                html.AppendLine(SvgChart.Lines($"{cell.Name}: latency by percentile", "percentile", "latency (log scale)", curves,
-                    x => $"{100 * (1 - Math.Pow(10, -x)):0.###}%", y => Format.Us(Math.Pow(10, y))));
-            }
-
+            html.AppendLine(CultureInfo.InvariantCulture, $"<h2 class=\"cell\">{WebUtility.HtmlEncode(cell.Name)}: {WebUtility.HtmlEncode(cell.Title)}</h2><div class=\"charts\">");
+            html.AppendLine(CellTable(r, cell));
+            html.AppendLine(BenchCellCharts.Svg(r, cell, colours));
             html.AppendLine("</div>");
         }
 
-        return html.AppendLine("</body></html>").ToString();
+        html.AppendLine("<div id=\"notes\">");
+        foreach (var (_, text) in sections.Where(s => Closing.Contains(s.Title)))
+        {
+            html.AppendLine(MarkdownTables.ToHtml(text));
+        }
+
+        return html.AppendLine("</div></body></html>").ToString();
+    }
+
+    /// <summary>The Markdown report cut at its <c>## </c> headings; the preamble without the title and command line.</summary>
+    private static (string Preamble, List<(string Title, string Text)> Sections) Sections(string markdown, string commandLine)
+    {
+        var parts = markdown.Split("\n## ");
+        var commandLineLine = $"`{commandLine}`";
+        var preamble = string.Join('\n', parts[0].Split('\n').Where(l => !l.StartsWith("# ", StringComparison.Ordinal) && l.TrimEnd('\r') != commandLineLine));
+        var sections = parts.Skip(1).Select(p => (Title: p.Split('\n', 2)[0].Trim(), Text: "## " + p)).ToList();
+        return (preamble, sections);
+    }
+
+    /// <summary>One cell's figures per row, beside its charts: the rate, the ratio, the server's CPU, the p99 (idle: memory).</summary>
+    private static string CellTable(BenchResult r, BenchCell cell)
+    {
+        var html = new StringBuilder("<table class=\"cell-table\">");
+        html.Append(cell.Idle
+            ? "<tr><th>model</th><th>RSS per idle connection</th></tr>"
+            : "<tr><th>model</th><th>msgs/s</th><th>× reference</th><th>CPU µs/msg</th><th>p99</th></tr>");
+        foreach (var model in r.Models)
+        {
+            if (r.Summary(model, cell.Name) is not { } s)
+            {
+                continue;
+            }
+
+            var name = WebUtility.HtmlEncode(model == r.Reference ? $"{model} (reference)" : model);
+            html.Append(cell.Idle
+                ? $"<tr><td>{name}</td><td>{(s.IdleBytesPerConnection is { } idle ? BenchReport.KiB(idle.Median) : "—")}</td></tr>"
+                : $"<tr><td>{name}</td><td>{BenchReport.RateSpread(s.MessagesPerSecond)}</td><td>{BenchReport.RatioSpread(s.RatioToReference)}</td><td>{BenchReport.CpuUs(s.ServerCpuUsPerMessage)}</td><td>{(s.LatencyP99Us is { } p99 ? Format.Us(p99) : "—")}</td></tr>");
+        }
+
+        return html.Append("</table>").ToString();
     }
 }

@@ -56,20 +56,12 @@ public static class HtmlReport
     {
         var html = new StringBuilder();
         html.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>echo-load report</title>");
-        html.AppendLine("<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}pre{background:#f6f6f6;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>");
+        html.AppendLine("<style>body{font-family:sans-serif;max-width:1500px;margin:2em auto;padding:0 1em}pre{background:#f6f6f6;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}.charts{display:flex;flex-wrap:wrap;gap:1em}</style></head><body>");
         html.AppendLine(CultureInfo.InvariantCulture, $"<h1>echo-load run: {WebUtility.HtmlEncode(r.Target)}</h1>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong>; engine {WebUtility.HtmlEncode(SummaryText.EngineText(r))}</p><pre>{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
-        var f = r.Fairness;
-        html.AppendLine("<h2>First reply, starved, fairness</h2><table><tr><th></th><th>p50</th><th>p99</th><th>max</th></tr>");
-        html.AppendLine($"<tr><td>connect start → established</td><td>{Format.Us(r.ConnectUs.P50)}</td><td>{Format.Us(r.ConnectUs.P99)}</td><td>{Format.Us(r.ConnectUs.Max)}</td></tr>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>connects: {r.Connects:#,0} in all, {Format.Rate(r.ConnectsPerSecond)}/s measured, {r.ConnectFailures.Total} failed (refused {r.ConnectFailures.Refused}, reset {r.ConnectFailures.Reset}, timeout {r.ConnectFailures.Timeout}, out of ports {r.ConnectFailures.OutOfPorts}), {r.Reconnects} reconnects; p99.9</td><td colspan=\"3\">{Format.Us(r.ConnectUs.P999)}</td></tr>");
-        if (r.Tls is { } tls)
-        {
-            html.AppendLine($"<tr><td>TLS handshake ({WebUtility.HtmlEncode(tls.Negotiated)}): {tls.Handshakes:#,0} in all, {tls.HandshakeFailures} failed</td><td>{Format.Us(tls.HandshakeUs.P50)}</td><td>{Format.Us(tls.HandshakeUs.P99)}</td><td>{Format.Us(tls.HandshakeUs.Max)}</td></tr>");
-        }
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p><strong>{(r.Valid ? "valid" : "INVALID")}</strong>; engine {WebUtility.HtmlEncode(SummaryText.EngineText(r))}</p>");
 
-        html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {WebUtility.HtmlEncode(r.Start)}</p>");
+        // The picture first (latency by percentile, throughput and p99 over time), then the figures behind it.
+        html.AppendLine("<div class=\"charts\" id=\"charts\"><div>");
         html.AppendLine("<h2>Latency by percentile</h2>");
         var curves = new List<(string, IReadOnlyList<(double, double)>)>();
         if (r.LatencyHistogram is { TotalCount: > 0 } latency)
@@ -84,13 +76,26 @@ public static class HtmlReport
 
         html.AppendLine(SvgChart.Lines("latency by percentile", "percentile", "latency", curves,
             x => $"{100 * (1 - Math.Pow(10, -x)):0.###}%", y => Format.Us(y)));
-        html.AppendLine("<h2>Throughput over time</h2>");
+        html.AppendLine("</div><div><h2>Throughput over time</h2>");
         html.AppendLine(SvgChart.Lines("throughput", "second", "msgs/s",
             [("msgs/s", [.. r.PerSecond.Select(s => (s.Second, s.MessagesPerSecond))])], yLabel: Format.Rate));
-        html.AppendLine("<h2>p99 latency over time</h2>");
+        html.AppendLine("</div><div><h2>p99 latency over time</h2>");
         html.AppendLine(SvgChart.Lines("p99 per second", "second", "p99",
             [("p99", [.. r.PerSecond.Select(s => (s.Second, (double)s.P99Us))]), ("max", [.. r.PerSecond.Select(s => (s.Second, (double)s.MaxUs))])],
             yLabel: Format.Us));
+        html.AppendLine("</div></div>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<pre id=\"summary\">{WebUtility.HtmlEncode(SummaryText.Format(r))}</pre>");
+        var f = r.Fairness;
+        html.AppendLine("<h2>First reply, starved, fairness</h2><table><tr><th></th><th>p50</th><th>p99</th><th>max</th></tr>");
+        html.AppendLine($"<tr><td>connect start → established</td><td>{Format.Us(r.ConnectUs.P50)}</td><td>{Format.Us(r.ConnectUs.P99)}</td><td>{Format.Us(r.ConnectUs.Max)}</td></tr>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>connects: {r.Connects:#,0} in all, {Format.Rate(r.ConnectsPerSecond)}/s measured, {r.ConnectFailures.Total} failed (refused {r.ConnectFailures.Refused}, reset {r.ConnectFailures.Reset}, timeout {r.ConnectFailures.Timeout}, out of ports {r.ConnectFailures.OutOfPorts}), {r.Reconnects} reconnects; p99.9</td><td colspan=\"3\">{Format.Us(r.ConnectUs.P999)}</td></tr>");
+        if (r.Tls is { } tls)
+        {
+            html.AppendLine($"<tr><td>TLS handshake ({WebUtility.HtmlEncode(tls.Negotiated)}): {tls.Handshakes:#,0} in all, {tls.HandshakeFailures} failed</td><td>{Format.Us(tls.HandshakeUs.P50)}</td><td>{Format.Us(tls.HandshakeUs.P99)}</td><td>{Format.Us(tls.HandshakeUs.Max)}</td></tr>");
+        }
+
+        html.AppendLine($"<tr><td>connect start → first reply</td><td>{Format.Us(r.FirstReplyUs.P50)}</td><td>{Format.Us(r.FirstReplyUs.P99)}</td><td>{Format.Us(r.FirstReplyUs.Max)}</td></tr></table>");
+        html.AppendLine(CultureInfo.InvariantCulture, $"<p>starved <strong>{r.Starved}</strong>; Jain's fairness index <strong>{f.Jain:0.###}</strong> (share of the fair share min {f.MinShare:0.###}, median {f.MedianShare:0.###}, max {f.MaxShare:0.###}); start {WebUtility.HtmlEncode(r.Start)}</p>");
         html.AppendLine("<h2>Per second</h2><table><tr><th>second</th><th>phase</th><th>msgs/s</th><th>p50</th><th>p99</th><th>max</th><th>errors</th><th>connections</th><th>cpu %</th></tr>");
         foreach (var s in r.PerSecond)
         {

@@ -39,7 +39,9 @@ public static class JsonReport
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{name}: {ex.Path ?? "$"}: {FirstLine(ex.Message)}", ex);
+            // The serializer's null-annotation message speaks to the developer; the reader of a file needs only "is null".
+            var what = ex.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal) ? "is null" : FirstLine(ex.Message);
+            throw new InvalidDataException($"{name}: {ex.Path ?? "$"}: {what}", ex);
         }
 
         if (result is null)

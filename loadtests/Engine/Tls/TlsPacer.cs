@@ -89,18 +89,32 @@ internal sealed class TlsPacer
     private long DueTs(double seconds) =>
         double.IsPositiveInfinity(seconds) ? long.MaxValue : _run.LoadStartTs + RunContext.SecondsToTicks(seconds);
 
+    /// <summary>The next open connection, round robin, preferring one with room in its window (as the epoll loops choose).</summary>
     private TlsSlot? NextOpen()
     {
+        TlsSlot? full = null;
+        var skipped = 0;
         for (var tries = 0; tries < _slots.Length; tries++)
         {
             var slot = _slots[_next];
             _next = _next + 1 == _slots.Length ? 0 : _next + 1;
-            if (slot.AcceptsMessages)
+            if (!slot.AcceptsMessages)
+            {
+                continue;
+            }
+
+            if (slot.HasRoom)
             {
                 return slot;
             }
+
+            full ??= slot;
+            if (++skipped >= RunContext.MaxFullSkips)
+            {
+                break;
+            }
         }
 
-        return null;
+        return full;
     }
 }

@@ -18,7 +18,7 @@ internal sealed class TlsShard : ILoadWorker
 
     public Recorder LatencyInterval { get; } = Histograms.CreateRecorder();
 
-    /// <summary>Never recorded: the TLS engine runs the closed model only.</summary>
+    /// <summary>Open model: send lateness of every message, read each second by the sampler.</summary>
     public Recorder LatenessInterval { get; } = Histograms.CreateRecorder();
 
     public LongHistogram Latency { get; } = Histograms.Create();

@@ -51,6 +51,9 @@ internal sealed partial class TlsSlot
     /// <summary>Open model: a connection is up to take the pacer's next message.</summary>
     public bool AcceptsMessages => !Book.Dead;
 
+    /// <summary>Open model: fewer messages in flight than its window holds.</summary>
+    public bool HasRoom => Book.Outstanding < Book.Window;
+
     /// <summary>Its first connection was established (it counts in the connection totals and the fairness).</summary>
     public bool Opened { get; private set; }
 

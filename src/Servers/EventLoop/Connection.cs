@@ -11,13 +11,8 @@ namespace EchoServers.Servers.EventLoop;
 /// </summary>
 internal sealed class Connection
 {
-    public Connection(int slot) => Slot = slot;
-
-    /// <summary>Index in the loop's slot table; stable for the object's life.</summary>
-    public int Slot { get; }
-
-    /// <summary>Bumped on every reuse, so a stale epoll event for an earlier occupant of the slot is ignored.</summary>
-    public uint Generation { get; private set; }
+    /// <summary>The epoll data word: its slot in the loop's table and that slot's generation, so a stale event for an earlier occupant is ignored.</summary>
+    public ulong Token { get; private set; }
 
     public int Fd { get; private set; } = -1;
 
@@ -56,26 +51,23 @@ internal sealed class Connection
 
     public long DeferredUntil { get; set; }
 
+    /// <summary>Since when replies have waited with the peer taking none of them (<c>--send-timeout</c>); 0 = nothing waits.</summary>
+    public long SendBlockedSince { get; set; }
+
     public bool IsOpen => Fd >= 0;
 
     public bool HasPendingOutput => OutEnd > OutStart;
 
     public bool HasPartialInput => InEnd > InStart;
 
-    /// <summary>The epoll data word: slot and generation.</summary>
-    public ulong Token => ((ulong)Generation << 32) | (uint)Slot;
-
-    public static int SlotOf(ulong token) => (int)(uint)token;
-
-    public static uint GenerationOf(ulong token) => (uint)(token >> 32);
-
-    public void Open(int fd, long now)
+    public void Open(int fd, ulong token, long now)
     {
-        Generation++;
+        Token = token;
         Fd = fd;
         Interest = 0;
         LastActivity = now;
         FrameStartedAt = 0;
+        SendBlockedSince = 0;
         OutStart = OutEnd = InStart = InEnd = 0;
         PeerClosed = CloseAfterFlush = Lingering = Deferred = false;
     }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using EchoServers.Servers.Connections;
+using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -142,7 +142,7 @@ internal sealed class EventLoopEchoServer : IEchoServer
             return;
         }
 
-        var deadline = Stopwatch.GetTimestamp() + LoopSettings.ToTicks(drainTimeout);
+        var deadline = LoopClock.Now + LoopClock.ToTicks(drainTimeout);
         foreach (var loop in _loops)
         {
             loop.RequestStop(deadline);

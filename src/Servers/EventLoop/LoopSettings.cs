@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Work;
 using EchoServers.Servers.Connections;
+using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,9 +16,6 @@ internal sealed class LoopSettings
 {
     /// <summary>One read takes at most this much, like the C reference's buffer.</summary>
     public const int ReadSize = 64 * 1024;
-
-    /// <summary>epoll_wait returns up to this many events per call.</summary>
-    public const int MaxEvents = 512;
 
     /// <summary>
     /// The smallest buffer a connection rents: a partial frame costs what it holds, not max-frame (2,000 clients each
@@ -47,13 +45,11 @@ internal sealed class LoopSettings
         IoWorkTicks = !work.IsNone && work.Kind == WorkKind.Io ? ToTicks(work.Duration) : 0;
         IdleTicks = ToTicks(options.Protocol.IdleTimeout);
         FrameTicks = ToTicks(options.Protocol.FrameTimeout);
-        var shortest = IdleTicks == 0 ? FrameTicks : FrameTicks == 0 ? IdleTicks : Math.Min(IdleTicks, FrameTicks);
+        SendTicks = ToTicks(options.SendTimeout);
+        var shortest = new[] { IdleTicks, FrameTicks, SendTicks }.Where(t => t > 0).DefaultIfEmpty(0).Min();
         ScanTicks = shortest > 0 ? Math.Clamp(shortest / 4, ToTicks(TimeSpan.FromMilliseconds(5)), Stopwatch.Frequency) : Stopwatch.Frequency / 4;
         RejectLine = context.RefusalLine;
     }
-
-    /// <summary>After a protocol error the write side is shut and input discarded for this long, so the error line is not lost to a reset.</summary>
-    public static long LingerTicks { get; } = ToTicks(TimeSpan.FromSeconds(2));
 
     /// <summary>After the drain timeout, connections still owed replies get this long to take them before being reset.</summary>
     public static long AbortGraceTicks { get; } = ToTicks(TimeSpan.FromSeconds(1));
@@ -89,13 +85,16 @@ internal sealed class LoopSettings
     /// <summary>A started frame must complete within this many Stopwatch ticks; 0 = no frame deadline.</summary>
     public long FrameTicks { get; }
 
-    /// <summary>Either deadline is set, so the scan must run.</summary>
-    public bool HasDeadlines => IdleTicks > 0 || FrameTicks > 0;
+    /// <summary><c>--send-timeout</c> in Stopwatch ticks: replies that wait this long with none taken reset the connection; 0 = never.</summary>
+    public long SendTicks { get; }
+
+    /// <summary>A deadline is set, so the scan must run.</summary>
+    public bool HasDeadlines => IdleTicks > 0 || FrameTicks > 0 || SendTicks > 0;
 
     public long ScanTicks { get; }
 
     /// <summary>The <c>--max-connections</c> refusal line, the same bytes as every model's (built once).</summary>
     public byte[] RejectLine { get; }
 
-    public static long ToTicks(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * Stopwatch.Frequency);
+    private static long ToTicks(TimeSpan span) => LoopClock.ToTicks(span);
 }

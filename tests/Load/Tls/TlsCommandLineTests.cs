@@ -46,12 +46,22 @@ public sealed class TlsCommandLineTests
     }
 
     [Theory]
+    [InlineData("--rate", "500")]
+    [InlineData("--load", "inject 500/s for 10s")]
+    public void The_open_model_binds_over_tls(params string[] args)
+    {
+        var (ok, bound, error) = Bind(["--tls", "-k", .. args]);
+
+        Assert.True(ok, error);
+        Assert.True(bound!.Load.Tls is { Insecure: true });
+        Assert.True(bound.Load.BuildProfile().IsOpen);
+    }
+
+    [Theory]
     [InlineData("--insecure and --ca cannot go together", "--tls", "--insecure", "--ca", "{ca}")]
     [InlineData("--insecure, --ca and --sni need --tls", "--insecure")]
     [InlineData("--insecure, --ca and --sni need --tls", "--sni", "localhost")]
     [InlineData("--ca: file '/no/such/ca.pem' does not exist", "--tls", "--ca", "/no/such/ca.pem")]
-    [InlineData("--tls runs the closed model only", "--tls", "-k", "--rate", "500")]
-    [InlineData("--tls runs the closed model only", "--tls", "-k", "--load", "inject 500/s for 10s")]
     [InlineData("--processes with --tls is not supported", "--tls", "-k", "--processes", "2")]
     public void Misuse_is_refused_with_one_line(string expected, params string[] args)
     {

@@ -250,11 +250,11 @@ internal static partial class ServerRunner
     [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {Requested} lowered to {Allowed}: the open-file limit is {Limit} and the runtime needs a reserve (raise it with ulimit -n)")]
     private static partial void LogDescriptorBudget(ILogger logger, int requested, int allowed, long limit);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
-    private static partial void LogKeyPermissions(ILogger logger, string warning);
-
     [LoggerMessage(Level = LogLevel.Critical, Message = "{What} crashed: stopping and exiting with code {ExitCode} so that a supervisor restarts the server")]
     private static partial void LogCrashed(ILogger logger, string what, int exitCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogKeyPermissions(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
     private static partial void LogStopped(ILogger logger);

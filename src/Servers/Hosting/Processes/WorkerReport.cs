@@ -13,7 +13,7 @@ internal static class WorkerReport
 
     public static string Format(MetricsSnapshot s) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Prefix}{s.Active} {s.Accepted} {s.Rejected} {s.Messages} {s.BytesIn} {s.BytesOut} {s.ProtocolErrors} {s.Resets} {s.IdleCloses} {s.Failures} {s.Handshakes} {s.HandshakeFailures}");
+        $"{Prefix}{s.Active} {s.Accepted} {s.Rejected} {s.Messages} {s.BytesIn} {s.BytesOut} {s.ProtocolErrors} {s.Resets} {s.IdleCloses} {s.Failures} {s.Handshakes} {s.HandshakeFailures} {s.SendTimeouts}");
 
     public static bool TryParse(string line, out MetricsSnapshot snapshot)
     {
@@ -24,12 +24,12 @@ internal static class WorkerReport
         }
 
         var parts = line[Prefix.Length..].Split(' ');
-        if (parts.Length != 12)
+        if (parts.Length != 13)
         {
             return false;
         }
 
-        var v = new long[12];
+        var v = new long[13];
         for (var i = 0; i < v.Length; i++)
         {
             if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]))
@@ -38,7 +38,7 @@ internal static class WorkerReport
             }
         }
 
-        snapshot = new MetricsSnapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
+        snapshot = new MetricsSnapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
         return true;
     }
 
@@ -55,5 +55,6 @@ internal static class WorkerReport
         a.IdleCloses + b.IdleCloses,
         a.Failures + b.Failures,
         a.Handshakes + b.Handshakes,
-        a.HandshakeFailures + b.HandshakeFailures);
+        a.HandshakeFailures + b.HandshakeFailures,
+        a.SendTimeouts + b.SendTimeouts);
 }

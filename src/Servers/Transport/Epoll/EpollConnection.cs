@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using EchoServers.Linux;
 using EchoServers.Servers.Connections;
+using EchoServers.Servers.Epoll;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -89,7 +90,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
     /// <summary>Loop thread: whether the descriptor is closed.</summary>
     public bool IsClosed => _isClosed;
 
-    /// <summary>Loop thread: when a lingering close gives up waiting for the peer's FIN (<see cref="EpollLoop.NowMs"/>).</summary>
+    /// <summary>Loop thread: when a lingering close gives up waiting for the peer's FIN (<see cref="LoopClock"/> ticks).</summary>
     public long LingerDeadline { get; private set; }
 
     /// <summary>Completes once the descriptor is closed.</summary>
@@ -224,7 +225,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
         if (!_lingering)
         {
             _lingering = true;
-            LingerDeadline = EpollLoop.NowMs + (long)LingeringClose.MaxTime.TotalMilliseconds;
+            LingerDeadline = LoopClock.Now + LoopLimits.LingerTicks;
             _loop.AddLingering(this);
             if (_inputAbandoned)
             {

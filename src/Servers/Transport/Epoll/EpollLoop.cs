@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using System.Runtime.InteropServices;
 using EchoServers.Linux;
+using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,30 +15,21 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// (<see cref="Scheduler"/>): inline when already on the loop thread, queued otherwise.
 /// Level-triggered: a connection that is not read until EAGAIN is reported again, so one recv per event suffices.
 /// </summary>
-internal sealed unsafe class EpollLoop : IDisposable
+internal sealed class EpollLoop : IDisposable
 {
-    private const ulong WakeToken = ulong.MaxValue;
     private const ulong AcceptToken = ulong.MaxValue - 1;
-    private const int MaxEvents = 256;
 
     private readonly int _index;
     private readonly ILogger _logger;
     private readonly Action? _loopTurn;
-    private readonly SafeEpollHandle _epoll;
-    private readonly SafeEventFdHandle _wake;
-    private readonly byte* _events;
+    private readonly EpollSet _epoll;
     private readonly Thread _thread;
     private readonly ConcurrentQueue<(Action<object?> Action, object? State)> _posted = new();
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<EpollConnection> _lingering = [];
-    private EpollConnection?[] _slots = new EpollConnection?[64];
-    private uint[] _generations = new uint[64];
-    private int[] _freeSlots = new int[64];
-    private int _freeCount;
-    private int _slotCount;
+    private readonly SlotTable<EpollConnection> _slots = new();
     private int _open;
     private long _accepted;
-    private int _wakePending;
     private int _threadId = -1;
     private volatile bool _stopRequested;
     private Action? _acceptReady;
@@ -49,24 +40,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         _index = index;
         _logger = options.Logger;
         _loopTurn = options.Hooks?.LoopTurn;
-        _epoll = SafeEpollHandle.Create();
-        try
-        {
-            _wake = SafeEventFdHandle.Create();
-            var error = EpollEvent.Control(_epoll, LinuxConstants.EpollCtlAdd, _wake, LinuxConstants.EpollIn, WakeToken);
-            if (error != 0)
-            {
-                throw Errno.ToSocketException(error, "epoll_ctl(ADD eventfd)");
-            }
-        }
-        catch
-        {
-            _wake?.Dispose();
-            _epoll.Dispose();
-            throw;
-        }
-
-        _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * EpollEvent.Size));
+        _epoll = new EpollSet();
         Scheduler = new EpollLoopScheduler(this);
         InputOptions = new PipeOptions(
             pool: options.Pool,
@@ -106,16 +80,14 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     public bool IsLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
-    /// <summary>Now, for linger deadlines (milliseconds).</summary>
-    public static long NowMs => Environment.TickCount64;
 
     /// <summary>Queues <paramref name="action"/> to run on the loop thread after the current batch of events; any thread.</summary>
     public void Post(Action<object?> action, object? state)
     {
         _posted.Enqueue((action, state));
-        if (!IsLoopThread && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        if (!IsLoopThread)
         {
-            _wake.Signal();
+            _epoll.Wake();
         }
     }
 
@@ -123,51 +95,28 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Stop()
     {
         _stopRequested = true;
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            _wake.Signal();
-        }
+        _epoll.Wake();
     }
 
     /// <summary>Loop thread: takes a slot for <paramref name="connection"/> and the epoll token that names it.</summary>
     public ulong AddConnection(EpollConnection connection)
     {
-        int slot;
-        if (_freeCount > 0)
-        {
-            slot = _freeSlots[--_freeCount];
-        }
-        else
-        {
-            if (_slotCount == _slots.Length)
-            {
-                Array.Resize(ref _slots, _slots.Length * 2);
-                Array.Resize(ref _generations, _slots.Length);
-                Array.Resize(ref _freeSlots, _slots.Length);
-            }
-
-            slot = _slotCount++;
-        }
-
-        _slots[slot] = connection;
-        _open++;
+        var token = _slots.Take(out var slot, out _);
+        _slots.Set(slot, connection);
+        Volatile.Write(ref _open, _slots.Live);
         Interlocked.Increment(ref _accepted);
-
-        // The generation makes a stale event (same batch as the close) miss a slot that was reused meanwhile.
-        return ((ulong)++_generations[slot] << 32) | (uint)slot;
+        return token;
     }
 
     /// <summary>Loop thread: frees the slot of a closed connection.</summary>
     public void RemoveConnection(ulong token)
     {
-        var slot = (int)(uint)token;
-        _slots[slot] = null;
-        _freeSlots[_freeCount++] = slot;
-        _open--;
+        _slots.Free(token, keep: false);
+        Volatile.Write(ref _open, _slots.Live);
     }
 
     /// <summary>epoll_ctl on this loop's set; returns 0 or errno. Any thread (the kernel serialises epoll_ctl).</summary>
-    public int Control(int op, int fd, uint events, ulong token) => EpollEvent.Control(_epoll, op, fd, events, token);
+    public int Control(int op, int fd, uint events, ulong token) => _epoll.Control(op, fd, events, token);
 
     /// <summary>
     /// Watches a listening socket once (EPOLLONESHOT) and calls <paramref name="ready"/> on the loop thread when a
@@ -176,8 +125,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     public int WatchListener(int fd, bool first, Action ready)
     {
         Volatile.Write(ref _acceptReady, ready);
-        return EpollEvent.Control(
-            _epoll,
+        return _epoll.Control(
             first ? LinuxConstants.EpollCtlAdd : LinuxConstants.EpollCtlMod,
             fd,
             LinuxConstants.EpollIn | LinuxConstants.EpollOneShot,
@@ -211,7 +159,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         while (!_stopRequested)
         {
             _loopTurn?.Invoke();
-            var n = _epoll.Wait(_events, MaxEvents, NextTimeoutMs());
+            var n = _epoll.Wait(NextTimeoutMs());
             if (n < 0)
             {
                 if (-n == Errno.EINTR)
@@ -225,16 +173,11 @@ internal sealed unsafe class EpollLoop : IDisposable
 
             for (var i = 0; i < n; i++)
             {
-                var token = EpollEvent.Data(_events, i);
-                if (token == WakeToken)
+                var token = _epoll.Token(i);
+                if (token == EpollSet.WakeToken)
                 {
-                    // Drain first, then clear: a signal sent between the two would otherwise be drained while
-                    // the flag says one is pending, and every later Post or Stop would skip signalling (Stop hung
-                    // in epoll_wait with the flag set and the eventfd empty). A thread that saw the flag set and did
-                    // not signal is still served: its posted work and the stop are checked after this batch (a full
-                    // fence, so those reads cannot move before the clear).
-                    _wake.Drain();
-                    Interlocked.Exchange(ref _wakePending, 0);
+                    // Posted work and the stop are checked after this batch.
+                    _epoll.DrainWake();
                 }
                 else if (token == AcceptToken)
                 {
@@ -242,11 +185,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 }
                 else
                 {
-                    var slot = (int)(uint)token;
-                    if (slot < _slotCount && _slots[slot] is { } connection && _generations[slot] == (uint)(token >> 32))
-                    {
-                        connection.OnEvents(EpollEvent.Events(_events, i));
-                    }
+                    _slots.Get(token)?.OnEvents(_epoll.Events(i));
                 }
             }
 
@@ -273,9 +212,9 @@ internal sealed unsafe class EpollLoop : IDisposable
             }
         }
 
-        if (!_posted.IsEmpty && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        if (!_posted.IsEmpty)
         {
-            _wake.Signal();
+            _epoll.Wake();
         }
     }
 
@@ -297,12 +236,12 @@ internal sealed unsafe class EpollLoop : IDisposable
             next = Math.Min(next, connection.LingerDeadline);
         }
 
-        return (int)Math.Clamp(next - NowMs, 0, int.MaxValue);
+        return LoopClock.TimeoutMs(next);
     }
 
     private void ExpireLingering()
     {
-        var now = NowMs;
+        var now = LoopClock.Now;
         for (var i = _lingering.Count - 1; i >= 0; i--)
         {
             var connection = _lingering[i];
@@ -322,9 +261,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     {
         // Connections posted but never registered are closed by their own registration failing below.
         RunPosted();
-        for (var i = 0; i < _slotCount; i++)
+        for (var i = 0; i < _slots.Count; i++)
         {
-            _slots[i]?.AbortOnLoop(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("the transport stopped"));
+            _slots.LiveAt(i)?.AbortOnLoop(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("the transport stopped"));
         }
     }
 
@@ -348,8 +287,6 @@ internal sealed unsafe class EpollLoop : IDisposable
             _thread.Join(TimeSpan.FromSeconds(5));
         }
 
-        _wake.Dispose();
         _epoll.Dispose();
-        NativeMemory.Free(_events);
     }
 }

@@ -1,16 +1,50 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Servers.Connections;
+using EchoServers.Servers.Epoll;
 
 namespace EchoServers.Servers.EventLoop;
 
-/// <summary>Accepting: raw accept4, TCP_NODELAY, the connection limit, and backing off when descriptors run out.</summary>
-internal sealed unsafe partial class EventLoopThread
+/// <summary>
+/// Accepting on one loop's SO_REUSEPORT listener: raw accept4, TCP_NODELAY, the connection limit, retrying what one
+/// pending connection's failure costs, and backing off when descriptors run out.
+/// </summary>
+internal sealed unsafe class LoopAcceptor : IDisposable
 {
-    private void AcceptBatch()
+    /// <summary>The listener's epoll data word (the waker has <see cref="EpollSet.WakeToken"/>).</summary>
+    public const ulong ListenerToken = ulong.MaxValue - 1;
+
+    private readonly LoopSettings _settings;
+    private readonly EpollSet _epoll;
+    private readonly LoopConnections _connections;
+    private readonly Socket _listener;
+    private readonly int _listenerFd;
+    private long _accepted;
+
+    public LoopAcceptor(Socket listener, LoopSettings settings, EpollSet epoll, LoopConnections connections)
     {
-        for (var i = 0; i < LoopSettings.AcceptBatch && _listening; i++)
+        _listener = listener;
+        _listenerFd = (int)listener.SafeHandle.DangerousGetHandle();
+        _settings = settings;
+        _epoll = epoll;
+        _connections = connections;
+        epoll.Add(listener.SafeHandle, LinuxConstants.EpollIn, ListenerToken);
+        Listening = true;
+    }
+
+    public bool Listening { get; private set; }
+
+    /// <summary>When accepting resumes after a pause (<see cref="LoopClock"/> ticks); 0 = not paused.</summary>
+    public long ResumeAt { get; private set; }
+
+    /// <summary>Connections this loop accepted (tests check that SO_REUSEPORT spreads them).</summary>
+    public long AcceptedCount => Interlocked.Read(ref _accepted);
+
+    public void AcceptBatch()
+    {
+        for (var i = 0; i < LoopSettings.AcceptBatch && Listening; i++)
         {
             var fd = Accept(out var errno);
             if (fd < 0)
@@ -28,7 +62,7 @@ internal sealed unsafe partial class EventLoopThread
 
                 if (errno != Errno.EAGAIN)
                 {
-                    PauseAccepting(errno);
+                    Pause(errno);
                 }
 
                 return;
@@ -44,22 +78,13 @@ internal sealed unsafe partial class EventLoopThread
                 continue;
             }
 
-            var c = AllocateSlot();
-            c.Open(fd, _now);
-            var error = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlAdd, fd, LinuxConstants.EpollIn, c.Token);
-            if (error != 0)
+            if (!_connections.TryOpen(fd))
             {
-                EventLoopLog.SyscallFailed(_settings.Logger, _index, error, "epoll_ctl(ADD)");
-                LibC.Close(fd);
-                c.Reset();
-                FreeSlot(c.Slot);
                 _settings.Limit.Release();
                 continue;
             }
 
-            c.Interest = LinuxConstants.EpollIn;
-            _open++;
-            Interlocked.Increment(ref _acceptedCount);
+            Interlocked.Increment(ref _accepted);
             _settings.Metrics.ConnectionOpened();
         }
     }
@@ -99,42 +124,35 @@ internal sealed unsafe partial class EventLoopThread
     /// again at once and spin the loop at 100 % CPU. Stop watching the listener for a while instead; connections
     /// closing meanwhile free descriptors.
     /// </summary>
-    private void PauseAccepting(int errno)
+    private void Pause(int errno)
     {
-        EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, 0, ListenerToken);
-        _acceptResumeAt = _now + LoopSettings.ToTicks(LoopSettings.AcceptPause);
-        _settings.Events.Report(ConnectionEvent.AcceptFailed, null, ErrnoText(errno));
+        _epoll.Control(LinuxConstants.EpollCtlMod, _listenerFd, 0, ListenerToken);
+        ResumeAt = _connections.Now + LoopClock.ToTicks(LoopSettings.AcceptPause);
+        _settings.Events.Report(ConnectionEvent.AcceptFailed, null, LoopDiagnostics.ErrnoText(errno));
     }
 
-    private void ResumeAccepting()
+    public void Resume()
     {
-        _acceptResumeAt = 0;
-        if (_listening)
+        ResumeAt = 0;
+        if (Listening)
         {
-            EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, _listenerFd, LinuxConstants.EpollIn, ListenerToken);
+            _epoll.Control(LinuxConstants.EpollCtlMod, _listenerFd, LinuxConstants.EpollIn, ListenerToken);
         }
     }
 
-    /// <summary>The detail of a Debug line for a failed system call (rare paths only: it allocates).</summary>
-    private static string ErrnoText(int errno) => $"errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}";
-
-    private Connection AllocateSlot()
+    /// <summary>Stop accepting: out of the epoll set, and closed (clients still connecting are refused by the kernel).</summary>
+    public void Close()
     {
-        if (_freeCount > 0)
+        if (!Listening)
         {
-            return _slots[_freeSlots[--_freeCount]];
+            return;
         }
 
-        if (_slotCount == _slots.Length)
-        {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _freeSlots, _slots.Length);
-        }
-
-        var c = new Connection(_slotCount);
-        _slots[_slotCount++] = c;
-        return c;
+        Listening = false;
+        ResumeAt = 0;
+        _epoll.Control(LinuxConstants.EpollCtlDel, _listenerFd, 0, 0);
+        _listener.Dispose();
     }
 
-    private void FreeSlot(int slot) => _freeSlots[_freeCount++] = slot;
+    public void Dispose() => _listener.Dispose();
 }
