@@ -51,7 +51,11 @@ public static class TlsTrickler
 
             return await closed;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        catch (SocketException)
+        {
+            return true; // a send failed: the server closed (or reset) the connection under it
+        }
+        catch (OperationCanceledException)
         {
             return closed.IsCompletedSuccessfully && closed.Result;
         }
