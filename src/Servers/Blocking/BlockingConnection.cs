@@ -17,6 +17,7 @@ internal sealed class BlockingConnection
     private readonly BlockingSession _session;
     private readonly EndPoint? _peer;
     private readonly ReceiveDeadline _deadline;
+    private readonly SendDeadline _sendDeadline;
     private SslStream? _tls;
     private string? _handshakeFailure;
     private volatile bool _aborted;
@@ -28,6 +29,7 @@ internal sealed class BlockingConnection
         _session = session;
         _peer = socket.RemoteEndPoint;
         _deadline = new ReceiveDeadline(socket, context.Options.Protocol.IdleTimeout, context.Options.Protocol.FrameTimeout);
+        _sendDeadline = new SendDeadline(socket, context.Options.SendTimeout);
     }
 
     /// <summary>
@@ -41,7 +43,7 @@ internal sealed class BlockingConnection
             return true;
         }
 
-        (_tls, _handshakeFailure) = tls.Authenticate(_socket, new DeadlineStream(_socket, _deadline));
+        (_tls, _handshakeFailure) = tls.Authenticate(_socket, new DeadlineStream(_deadline, _sendDeadline));
         if (_tls is null)
         {
             _socket.Dispose();
@@ -65,7 +67,7 @@ internal sealed class BlockingConnection
     {
         try
         {
-            var result = _session.Run(_socket, _deadline, _tls, replySent);
+            var result = _session.Run(_socket, _deadline, _sendDeadline, _tls, replySent);
             switch (result.Reason)
             {
                 case SessionEndReason.ProtocolError:
@@ -82,6 +84,12 @@ internal sealed class BlockingConnection
                     _context.Events.Report(ConnectionEvent.IdleTimeout);
                     break;
             }
+        }
+        catch (Exception ex) when (_sendDeadline.TimedOut && ex is SocketException or IOException)
+        {
+            // The peer took no bytes for the send timeout: abort (a reset; a FIN would wait behind the unsent replies).
+            _context.Events.Report(ConnectionEvent.SendTimeout);
+            Reset();
         }
         catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
         {
@@ -104,6 +112,18 @@ internal sealed class BlockingConnection
         {
             _tls?.Dispose();
             _socket.Dispose();
+        }
+    }
+
+    private void Reset()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Closed under us (stop): the close below is all there is to do.
         }
     }
 

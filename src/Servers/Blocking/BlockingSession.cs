@@ -13,7 +13,7 @@ namespace EchoServers.Servers.Blocking;
 /// each read is parsed for every complete frame, each is transformed into the send buffer, and the batch goes out
 /// in one blocking Send. A blocked Send is the backpressure: while the peer does not read, this thread does not
 /// read either. The idle and frame timeouts are deadlines of the session (<see cref="ReceiveDeadline"/>), which bounds
-/// every receive; a send waits at most the idle timeout (SO_SNDTIMEO). Under <c>--tls</c> the same loop reads and
+/// every receive; a send waits at most the send timeout (<see cref="SendDeadline"/>). Under <c>--tls</c> the same loop reads and
 /// writes an <see cref="SslStream"/> over a <see cref="DeadlineStream"/> (see <see cref="TlsIo"/>), so the deadlines
 /// hold while a record is assembled beneath the session.
 /// <para>
@@ -44,18 +44,13 @@ internal sealed class BlockingSession
     /// Echoes until the peer closes (then shuts down its send side), breaks the protocol (then sends an error line
     /// in line framing; the caller closes with <see cref="LingeringClose"/>), or misses a deadline of
     /// <paramref name="deadline"/> (idle or frame timeout; every receive goes through it, under TLS too). Socket
-    /// errors other than the timeouts propagate. <paramref name="replySent"/>, if given, runs right after every reply
+    /// errors other than the receive timeouts propagate, a send that missed <paramref name="sendDeadline"/> too (the
+    /// caller aborts the connection). <paramref name="replySent"/>, if given, runs right after every reply
     /// went out: the threads model's accept strategy gives a new connection's thread its normal time slice back there
     /// after the first reply, and holds service back while a connect storm is being admitted.
     /// </summary>
-    public SessionResult Run(Socket socket, ReceiveDeadline deadline, SslStream? tls = null, Action? replySent = null)
+    public SessionResult Run(Socket socket, ReceiveDeadline deadline, SendDeadline sendDeadline, SslStream? tls = null, Action? replySent = null)
     {
-        if (_options.IdleTimeout > TimeSpan.Zero)
-        {
-            // A peer that reads nothing for the idle timeout ends the session too.
-            socket.SendTimeout = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
-        }
-
         deadline.Start();
         var receive = new byte[Math.Min(InitialBufferSize, _maxBufferSize)];
         var send = new byte[receive.Length];
@@ -120,7 +115,7 @@ internal sealed class BlockingSession
                     _counters.OnEchoed(count, start - batchStart, produced);
                     if (tls is null)
                     {
-                        socket.Send(send, 0, produced, SocketFlags.None);
+                        sendDeadline.Send(send.AsSpan(0, produced));
                     }
                     else
                     {
@@ -144,7 +139,7 @@ internal sealed class BlockingSession
                         var line = ErrorLine.For(protocolError);
                         if (tls is null)
                         {
-                            socket.Send(line);
+                            sendDeadline.Send(line);
                         }
                         else
                         {
@@ -156,7 +151,7 @@ internal sealed class BlockingSession
                 }
             }
         }
-        catch (SocketException ex) when (SocketErrors.IsTimeout(ex.SocketErrorCode))
+        catch (SocketException ex) when (SocketErrors.IsTimeout(ex.SocketErrorCode) && !sendDeadline.TimedOut)
         {
             return new SessionResult(SessionEndReason.IdleTimeout, null, messages, bytesIn, bytesOut);
         }

@@ -1,21 +1,20 @@
-using System.Net.Sockets;
-
 namespace EchoServers.Servers.Blocking;
 
 /// <summary>
 /// The stream SslStream runs over in the blocking models: a socket whose every receive is bounded by the session's
-/// <see cref="ReceiveDeadline"/>, so the idle and frame timeouts hold while a record is assembled beneath the session.
+/// <see cref="ReceiveDeadline"/>, so the idle and frame timeouts hold while a record is assembled beneath the session,
+/// and every send by the <see cref="SendDeadline"/>, so a peer that takes no records is cut off by the send timeout.
 /// Synchronous only (the connection owns its thread); the async methods complete synchronously.
 /// </summary>
 internal sealed class DeadlineStream : Stream
 {
-    private readonly Socket _socket;
     private readonly ReceiveDeadline _deadline;
+    private readonly SendDeadline _sendDeadline;
 
-    public DeadlineStream(Socket socket, ReceiveDeadline deadline)
+    public DeadlineStream(ReceiveDeadline deadline, SendDeadline sendDeadline)
     {
-        _socket = socket;
         _deadline = deadline;
+        _sendDeadline = sendDeadline;
     }
 
     public override bool CanRead => true;
@@ -44,13 +43,7 @@ internal sealed class DeadlineStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        while (!buffer.IsEmpty)
-        {
-            buffer = buffer[_socket.Send(buffer, SocketFlags.None)..];
-        }
-    }
+    public override void Write(ReadOnlySpan<byte> buffer) => _sendDeadline.Send(buffer);
 
     // SslStream's shutdown (close_notify) writes through the async path: on this connection's thread, synchronously.
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
