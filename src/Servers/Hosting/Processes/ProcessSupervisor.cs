@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Servers.Hosting.Cli;
@@ -25,7 +26,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
     private WorkerProcess[] _workers = [];
     private int _restarts;
 
-    private ProcessSupervisor(ServerOptions options, int processes, WorkerCommandLine command, ILogger logger)
+    internal ProcessSupervisor(ServerOptions options, int processes, WorkerCommandLine command, ILogger logger)
     {
         _options = options;
         _processes = processes;
@@ -129,7 +130,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
     }
 
     /// <summary>Restarts the slot's worker each time it dies until the group stops; returns the last exit code.</summary>
-    private async Task<int> SuperviseAsync(WorkerProcess worker, Task<int> run)
+    internal async Task<int> SuperviseAsync(WorkerProcess worker, Task<int> run)
     {
         var backoff = new RestartBackoff();
         while (true)
@@ -147,16 +148,56 @@ internal sealed partial class ProcessSupervisor : IDisposable
             {
                 LogRestart(_logger, worker.Index, pid, Signals.DescribeExit(code), delay.TotalSeconds, restarts);
             }
-            try
+            while (true)
             {
-                await Task.Delay(delay, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return 0;
-            }
+                try
+                {
+                    await Task.Delay(delay, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return 0;
+                }
 
+                if (TryStart(worker, out run, out var error))
+                {
+                    break;
+                }
+
+                // The restart itself failed (the program was replaced or removed, out of processes or memory): the
+                // rest of the group goes on serving; try again later, backing off as for a worker that dies young.
+                delay = backoff.Next(TimeSpan.Zero);
+                if (_logger.IsEnabled(LogLevel.Warning))
+                {
+                    LogStartFailed(_logger, worker.Index, error, delay.TotalSeconds);
+                }
+            }
+        }
+    }
+
+    private static bool TryStart(WorkerProcess worker, out Task<int> run, out string error)
+    {
+        try
+        {
             run = worker.Start();
+            error = string.Empty;
+            return true;
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            run = Task.FromResult(-1);
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>The group stops (a signal, or a test): every worker is asked to drain, and none is restarted.</summary>
+    internal void RequestStop()
+    {
+        _stopping.Cancel();
+        foreach (var worker in _workers)
+        {
+            worker.Stop();
         }
     }
 
@@ -165,19 +206,14 @@ internal sealed partial class ProcessSupervisor : IDisposable
         // Stopping is ours to do: keep this process alive until every worker has drained. A second signal is
         // relayed too, which makes each worker abort what is left of its drain, as a single server does.
         context.Cancel = true;
-        var first = !_stopping.IsCancellationRequested;
-        _stopping.Cancel();
-        if (first)
+        if (!_stopping.IsCancellationRequested)
         {
             var signal = context.Signal.ToString();
             var drain = Protocol.Text.DurationText.Format(_options.DrainTimeout);
             LogStopping(_logger, signal, _processes, drain);
         }
 
-        foreach (var worker in _workers)
-        {
-            worker.Stop();
-        }
+        RequestStop();
     }
 
     public void Dispose() => _stopping.Dispose();
@@ -193,6 +229,9 @@ internal sealed partial class ProcessSupervisor : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) died with {Exit}; restarting in {Delay:0.0} s (restart {Restarts})")]
     private static partial void LogRestart(ILogger logger, int index, int pid, string exit, double delay, int restarts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} could not be restarted: {Error}; retrying in {Delay:0.0} s")]
+    private static partial void LogStartFailed(ILogger logger, int index, string error, double delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping {Processes} workers; their connections may finish within {Drain}")]
     private static partial void LogStopping(ILogger logger, string signal, int processes, string drain);

@@ -13,6 +13,7 @@ internal sealed class WorkerProcess
 
     private readonly WorkerCommandLine _command;
     private readonly int _port;
+    private readonly Func<ProcessStartInfo, Process?> _start;
     private readonly Lock _gate = new();
     private Process? _process;
     private MetricsSnapshot _retired;
@@ -20,11 +21,17 @@ internal sealed class WorkerProcess
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopping;
 
-    public WorkerProcess(int index, WorkerCommandLine command, int port)
+    /// <summary>A slot; <paramref name="start"/> starts its processes (<see cref="Process.Start(ProcessStartInfo)"/>; tests inject failures).</summary>
+    /// <param name="index">1..N.</param>
+    /// <param name="command">The worker's program and arguments.</param>
+    /// <param name="port">The group's port, passed to the worker.</param>
+    /// <param name="start">Starts a process.</param>
+    public WorkerProcess(int index, WorkerCommandLine command, int port, Func<ProcessStartInfo, Process?>? start = null)
     {
         Index = index;
         _command = command;
         _port = port;
+        _start = start ?? Process.Start;
     }
 
     /// <summary>1..N.</summary>
@@ -63,7 +70,10 @@ internal sealed class WorkerProcess
         }
     }
 
-    /// <summary>Starts an incarnation; the task completes with its exit code once its output is read to the end.</summary>
+    /// <summary>
+    /// Starts an incarnation; the task completes with its exit code once its output is read to the end. Throws what
+    /// <see cref="Process.Start(ProcessStartInfo)"/> throws (no such program any more, out of processes or memory).
+    /// </summary>
     public Task<int> Start()
     {
         var info = new ProcessStartInfo(_command.FileName)
@@ -85,7 +95,7 @@ internal sealed class WorkerProcess
         lock (_gate)
         {
             _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            process = Process.Start(info) ?? throw new InvalidOperationException("the worker did not start");
+            process = _start(info) ?? throw new InvalidOperationException("the worker did not start");
             _process = process;
             ProcessId = process.Id;
             StartedAt = DateTime.UtcNow;
