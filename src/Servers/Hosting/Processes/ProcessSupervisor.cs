@@ -18,6 +18,9 @@ internal sealed partial class ProcessSupervisor : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long past its drain timeout a stopping worker may take to exit before it is killed.</summary>
+    internal static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
     private readonly ServerOptions _options;
     private readonly int _processes;
     private readonly WorkerCommandLine _command;
@@ -194,10 +197,30 @@ internal sealed partial class ProcessSupervisor : IDisposable
     /// <summary>The group stops (a signal, or a test): every worker is asked to drain, and none is restarted.</summary>
     internal void RequestStop()
     {
+        var first = !_stopping.IsCancellationRequested;
         _stopping.Cancel();
         foreach (var worker in _workers)
         {
             worker.Stop();
+        }
+
+        if (first)
+        {
+            _ = KillStragglersAsync(_workers);
+        }
+    }
+
+    /// <summary>Tests: the workers <see cref="RequestStop"/> stops (<see cref="RunAsync(ILogger, MetricsExportOptions?)"/> sets its own).</summary>
+    internal void Adopt(WorkerProcess[] workers) => _workers = workers;
+
+    /// <summary>A worker that has not exited by its drain timeout plus <see cref="KillGrace"/> (hung, or ignoring SIGTERM) is killed.</summary>
+    private async Task KillStragglersAsync(WorkerProcess[] workers)
+    {
+        await Task.Delay(_options.DrainTimeout + KillGrace).ConfigureAwait(false);
+        foreach (var worker in workers.Where(w => w.Running))
+        {
+            LogKilled(_logger, worker.Index, worker.ProcessId, Protocol.Text.DurationText.Format(_options.DrainTimeout + KillGrace));
+            worker.Kill();
         }
     }
 
@@ -232,6 +255,9 @@ internal sealed partial class ProcessSupervisor : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} could not be restarted: {Error}; retrying in {Delay:0.0} s")]
     private static partial void LogStartFailed(ILogger logger, int index, string error, double delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) did not exit within {Deadline} of the stop; killed")]
+    private static partial void LogKilled(ILogger logger, int index, int pid, string deadline);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping {Processes} workers; their connections may finish within {Drain}")]
     private static partial void LogStopping(ILogger logger, string signal, int processes, string drain);
