@@ -32,7 +32,7 @@ public static class BenchHtmlReport
             html.AppendLine(MarkdownTables.ToHtml(text));
             if (title.StartsWith("Capacity sweep", StringComparison.Ordinal) && r.Sweeps.Count > 0)
             {
-                html.AppendLine(SweepChart.Models(r.Sweeps));
+                html.AppendLine("<h3>Capacity sweep: latency vs throughput</h3>").AppendLine(SweepChart.Models(r.Sweeps));
             }
         }
 

@@ -205,11 +205,13 @@ public abstract partial class TlsConformanceTests
             Tls = o.Tls! with { HandshakeTimeout = deadline },
             Protocol = o.Protocol with { Framing = FramingKind.Line },
         });
+        // Started before the connect: the server's deadline starts at its accept, which no client-side step precedes,
+        // so a send delayed by a busy machine cannot make the close look early.
+        var stalledSince = Stopwatch.StartNew();
         await using (var staller = await TestClient.ConnectAsync(server.EndPoint))
         {
             // The header of a handshake record announcing 512 bytes, and then nothing: the server waits inside the handshake.
             await staller.SendAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00 });
-            var stalledSince = Stopwatch.StartNew();
             await staller.ReceiveToEndAsync(Timeout);
             Assert.True(stalledSince.Elapsed >= deadline * 0.8, $"closed after {stalledSince.Elapsed.TotalMilliseconds:0} ms, before the handshake deadline");
         }

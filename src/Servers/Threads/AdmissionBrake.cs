@@ -13,7 +13,7 @@ namespace EchoServers.Servers.Threads;
 /// pause for the storm's length, the new ones are answered within it.
 /// </summary>
 /// <remarks>
-/// Why it is needed (docs/servers.md, "Thread per client: connect storms"): a storm of 1,000 against 64 spares left
+/// Why it is needed (docs/servers.md, "Thread per client: the lesson in two steps"): a storm of 1,000 against 64 spares left
 /// ~600 connections in the accept queue for seconds, because the missing threads were created at ~180 a second.
 /// CoreCLR creates threads under one process-wide lock (a gdb snapshot mid-storm: 255 threads blocked on one mutex in
 /// libcoreclr, none in accept), and its holder, one runnable thread among hundreds, waited 15–22 ms for the core

@@ -24,16 +24,12 @@ internal sealed class SpareThreads
     /// <param name="body">What a spare thread runs (it must call <see cref="Taken"/> and <see cref="TryRejoin"/>).</param>
     /// <param name="min">Spares kept waiting; the replenisher tops up to it.</param>
     /// <param name="max">The most spares at once (more could never be served under --max-connections).</param>
-    /// <param name="stackSize">Stack of every thread.</param>
-    public SpareThreads(ThreadStart body, int min, int max, int stackSize)
+    public SpareThreads(ThreadStart body, int min, int max)
     {
         _body = body;
         _min = min;
         _max = Math.Max(min, max);
-        StackSize = stackSize;
     }
-
-    public int StackSize { get; }
 
     /// <summary>On while a storm has taken every spare; connection threads call its <see cref="AdmissionBrake.Yield"/> after each reply.</summary>
     public AdmissionBrake Brake { get; } = new();
@@ -46,7 +42,7 @@ internal sealed class SpareThreads
             throw new InvalidOperationException($"could not start {_min} spare threads (--spare-threads)");
         }
 
-        new Thread(Replenish, StackSize) { IsBackground = true, Name = "echo-spares" }.Start();
+        new Thread(Replenish, ThreadsEchoServer.StackSize) { IsBackground = true, Name = "echo-spares" }.Start();
     }
 
     /// <summary>Stops the replenisher and any further start; spares end as the listener closes.</summary>
@@ -99,7 +95,7 @@ internal sealed class SpareThreads
         var started = 0;
         for (; started < count && !_stopped; started++)
         {
-            if (Interlocked.Increment(ref _count) > _max || !TryStartThread(_body, StackSize))
+            if (Interlocked.Increment(ref _count) > _max || !ThreadsEchoServer.TryStartThread(_body))
             {
                 Interlocked.Decrement(ref _count);
                 break;
@@ -107,20 +103,6 @@ internal sealed class SpareThreads
         }
 
         return started;
-    }
-
-    /// <summary>Starts a dedicated background thread; false when none can be created.</summary>
-    public static bool TryStartThread(ThreadStart body, int stackSize)
-    {
-        try
-        {
-            new Thread(body, stackSize) { IsBackground = true, Name = "echo-connection" }.Start();
-            return true;
-        }
-        catch (OutOfMemoryException)
-        {
-            return false;
-        }
     }
 
     private void Wake()

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using EchoServers.Linux;
 using EchoServers.Servers.Blocking;
 using EchoServers.Servers.Connections;
 using EchoServers.Servers.Hosting;
@@ -8,20 +7,16 @@ using Microsoft.Extensions.Logging;
 namespace EchoServers.Servers.Threads;
 
 /// <summary>
-/// The <c>threads</c> model: every connection is served by a dedicated thread running a blocking session.
-/// Simple to read; costs a thread (stack reserve <see cref="StackSize"/>, scheduler time) per connection.
+/// The <c>threads</c> model: every connection is served by a dedicated thread running a blocking session. Simple to
+/// read; costs a thread (stack reserve <see cref="StackSize"/>, scheduler time) per connection.
 /// </summary>
 /// <remarks>
-/// With <c>--spare-threads K</c> (the default, K = 64) the connection threads are started ahead of demand and each
-/// waits in <c>accept</c> itself (Apache's spare threads, the leader/followers pattern): the kernel wakes one waiter
-/// per arriving connection, that thread serves what it accepted, and a connect storm is admitted by K threads in
-/// parallel instead of one. No thread is created on the accept path: <see cref="SpareThreads"/> refills them from a
-/// replenisher thread. When a storm takes every spare, its <see cref="AdmissionBrake"/> makes the connection threads
-/// sleep after each reply until the replenisher has caught up, so admission gets the core instead of 1/N of it. A
-/// thread whose connection ended waits in accept again while fewer than K do, and ends otherwise. With
-/// <c>--spare-threads 0</c> one accept thread starts a thread per accepted connection: under a storm that one thread
-/// gets 1/N of a core shared with N busy connection threads and admits a few dozen connections a second
-/// (docs/servers.md, "Thread per client: connect storms").
+/// The model teaches in two steps (docs/servers.md, "Thread per client: the lesson in two steps"). Step one is this
+/// class, the textbook loop: one thread accepts, starts a thread per connection, and that thread serves it
+/// (<c>--spare-threads 0</c>). In a connect storm it starves: the accept thread gets 1/N of a core shared with N busy
+/// connection threads, and CoreCLR creates threads under one process-wide lock. Step two, on by default, is
+/// <see cref="StormAccept"/>: spare threads accept for themselves, one replenisher creates them, and an admission
+/// brake gives admission the core while a storm has taken every spare.
 /// </remarks>
 internal sealed class ThreadsEchoServer : BlockingServer
 {
@@ -31,13 +26,8 @@ internal sealed class ThreadsEchoServer : BlockingServer
     /// </summary>
     public const int StackSize = 256 * 1024;
 
-    /// <summary>
-    /// A spare's time slice from accept to its first reply: the shortest EEVDF allows, so a woken spare runs before
-    /// the busy connection threads instead of after them (its CPU share stays the same); then the default again.
-    /// </summary>
-    private static readonly TimeSpan AdmissionSlice = TimeSpan.FromMicroseconds(100);
-
-    private readonly SpareThreads? _spares;
+    // Step two (--spare-threads K > 0, the default); null: the textbook loop.
+    private readonly StormAccept? _storm;
 
     public ThreadsEchoServer(ServerOptions options, EchoMetrics metrics, ILoggerFactory loggerFactory)
         : base(options, metrics, loggerFactory, "EchoServers.Threads")
@@ -45,72 +35,45 @@ internal sealed class ThreadsEchoServer : BlockingServer
         ArgumentOutOfRangeException.ThrowIfNegative(options.SpareThreads);
         if (options.SpareThreads > 0)
         {
-            _spares = new SpareThreads(SpareLoop, options.SpareThreads, options.MaxConnections, StackSize);
+            _storm = new StormAccept(options.SpareThreads, options.MaxConnections, AcceptOne, Serve);
         }
     }
 
     protected override void StartAccepting()
     {
-        if (_spares is null)
+        if (_storm is not null)
         {
-            base.StartAccepting();
+            _storm.Start();
             return;
         }
 
-        _spares.Start();
+        // The textbook loop: one accept thread hands every accepted socket to Dispatch.
+        base.StartAccepting();
     }
 
-    protected override void OnStopping() => _spares?.Stop();
+    protected override void OnStopping() => _storm?.Stop();
 
+    /// <summary>A new thread per accepted connection, serving it until it closes.</summary>
     protected override void Dispatch(Socket socket)
     {
-        if (!SpareThreads.TryStartThread(() => Serve(socket), StackSize))
+        if (!TryStartThread(() => Serve(socket)))
         {
             // No thread could be created: refuse this one rather than fall over.
             Refuse(socket, "server out of threads", ConnectionEvent.Failed);
         }
     }
 
-    private void SpareLoop()
+    /// <summary>Starts a dedicated background connection thread; false when none can be created.</summary>
+    public static bool TryStartThread(ThreadStart body)
     {
-        var spares = _spares!;
-        Socket? taken = null;
-        Action<Socket> take = socket => taken = socket;
-        // Short only if it can be put back (the default is read here, before any change).
-        var normalSlice = ThreadSlice.TryGet(out var normal) ? normal : TimeSpan.Zero;
-        var slice = normalSlice > TimeSpan.Zero && ThreadSlice.TrySet(AdmissionSlice);
-        while (AcceptOne(take))
+        try
         {
-            if (taken is not { } socket)
-            {
-                continue; // refused (--max-connections) or failed; this thread is still a spare
-            }
-
-            taken = null;
-            spares.Taken();
-            var first = true;
-            Serve(socket, () =>
-            {
-                if (first)
-                {
-                    first = false;
-                    if (slice)
-                    {
-                        ThreadSlice.TrySet(normalSlice);
-                    }
-                }
-
-                spares.Brake.Yield();
-            });
-
-            if (!spares.TryRejoin())
-            {
-                return;
-            }
-
-            slice = normalSlice > TimeSpan.Zero && ThreadSlice.TrySet(AdmissionSlice);
+            new Thread(body, StackSize) { IsBackground = true, Name = "echo-connection" }.Start();
+            return true;
         }
-
-        spares.Left();
+        catch (OutOfMemoryException)
+        {
+            return false;
+        }
     }
 }

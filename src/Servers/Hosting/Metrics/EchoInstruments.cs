@@ -20,7 +20,6 @@ internal sealed record EchoInstruments(string Name, string Unit, string Descript
         new("echo.connections.idle_closes", "{connection}", "Connections closed after the idle or frame timeout", false, s => s.IdleCloses),
         new("echo.connections.send_timeouts", "{connection}", "Connections aborted because the peer took no replies for the send timeout", false, s => s.SendTimeouts),
         new("echo.connections.failed", "{connection}", "Connections ended by an unexpected error", false, s => s.Failures),
-        new("echo.connections.send_timeouts", "{connection}", "Connections aborted because the peer took no replies for the send timeout", false, s => s.SendTimeouts),
         new("echo.tls.handshakes", "{handshake}", "TLS handshakes completed (--tls)", false, s => s.Handshakes),
         new("echo.tls.handshake_failures", "{connection}", "Connections closed because their TLS handshake failed or missed its deadline", false, s => s.HandshakeFailures),
     ];
