@@ -148,6 +148,12 @@ public static class AssertionParser
             return false;
         }
 
+        if (!double.IsFinite(threshold))
+        {
+            error = $"--assert '{text}': '{valueText}' is not a finite number";
+            return false;
+        }
+
         assertion = new Assertion(trimmed, metric.ToLowerInvariant(), kind, threshold, string.Empty);
         return true;
     }

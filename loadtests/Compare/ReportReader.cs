@@ -43,7 +43,8 @@ public static class ReportReader
         }
         catch (JsonException ex)
         {
-            error = $"{path}: not valid JSON: {ex.Message}";
+            // The parser quotes the offending text, which may hold line breaks: the error stays one line.
+            error = $"{path}: not valid JSON: {ex.Message.ReplaceLineEndings(" ")}";
             return false;
         }
 

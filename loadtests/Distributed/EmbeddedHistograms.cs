@@ -117,9 +117,18 @@ public static class EmbeddedHistograms
                 inflated.Write(chunk, 0, read);
             }
 
-            return HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(inflated.ToArray()), 0, null);
+            var histogram = HistogramEncoding.DecodeFromByteBuffer(ByteBuffer.Allocate(inflated.ToArray()), 0, null);
+
+            // Every histogram we write has the shared shape; a wider one could not be merged with the others.
+            if (histogram.HighestTrackableValue > Histograms.HighestUs || histogram.LowestTrackableValue < 1)
+            {
+                throw new InvalidDataException($"a histogram tracks {histogram.LowestTrackableValue}..{histogram.HighestTrackableValue}, wider than 1..{Histograms.HighestUs}");
+            }
+
+            return histogram;
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException)
+        catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException
+            or NotSupportedException or OverflowException or IOException)
         {
             throw new InvalidDataException($"hdrLog: a histogram payload cannot be decoded ({e.Message})", e);
         }
