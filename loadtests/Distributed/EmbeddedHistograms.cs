@@ -90,6 +90,9 @@ public static class EmbeddedHistograms
     /// <summary>The most one histogram payload may inflate to (ours: a few hundred KiB at most).</summary>
     private const int MaxInflatedBytes = 4 * 1024 * 1024;
 
+    /// <summary>The most values one histogram may hold (10^15: thousands of shares still sum within a long).</summary>
+    private const long MaxCount = 1_000_000_000_000_000;
+
     /// <summary>One base64 payload: a compressed-encoding cookie, the compressed length, then a zlib stream.</summary>
     private static HistogramBase DecodePayload(string base64)
     {
@@ -125,6 +128,27 @@ public static class EmbeddedHistograms
                 throw new InvalidDataException($"a histogram tracks {histogram.LowestTrackableValue}..{histogram.HighestTrackableValue}, wider than 1..{Histograms.HighestUs}");
             }
 
+            // The decoder trusts the counts it reads (negative, or not adding up to the total); what merge and the
+            // summaries will do with the histogram is done once here, so a histogram the library cannot use is
+            // rejected as a bad payload instead of failing later.
+            long total = 0;
+            foreach (var value in histogram.RecordedValues())
+            {
+                if (value.CountAtValueIteratedTo <= 0)
+                {
+                    throw new InvalidDataException($"a count of {value.CountAtValueIteratedTo} at {value.ValueIteratedTo}");
+                }
+
+                total = checked(total + value.CountAtValueIteratedTo);
+            }
+
+            // Like every count of a result file (ResultFileCheck): bounded, so that merging shares cannot overflow.
+            if (total != histogram.TotalCount || total > MaxCount)
+            {
+                throw new InvalidDataException($"the counts add up to {total} (total {histogram.TotalCount}, at most {MaxCount})");
+            }
+
+            _ = LatencySummary.Of(Histograms.Merge([histogram]));
             return histogram;
         }
         catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException or InvalidDataException
