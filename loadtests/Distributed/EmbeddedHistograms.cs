@@ -74,8 +74,15 @@ public static class EmbeddedHistograms
                 throw new InvalidDataException($"hdrLog: a histogram line has {fields.Length} fields, 5 expected");
             }
 
+            var tag = fields[0][TagPrefix.Length..];
+            if (tag.AsSpan().IndexOfAny(" \t\r\n") >= 0)
+            {
+                // HdrHistogram refuses such a tag; ours are single words (latency, service, handshake, …).
+                throw new InvalidDataException("hdrLog: a histogram tag holds white space");
+            }
+
             var histogram = DecodePayload(fields[4]);
-            histogram.Tag = fields[0][TagPrefix.Length..];
+            histogram.Tag = tag;
             histograms[histogram.Tag] = histogram;
         }
 

@@ -18,6 +18,7 @@ public sealed class FuzzCrashTests
     [InlineData("hdr-log-not-a-histogram")]
     [InlineData("hdr-log-wider-range")]
     [InlineData("hdr-log-inconsistent-counts")]
+    [InlineData("hdr-log-tag-with-space")]
     public void A_bad_embedded_histogram_is_rejected_or_merges(string name)
     {
         Dictionary<string, HdrHistogram.HistogramBase> histograms;
