@@ -29,18 +29,16 @@ public abstract partial class EchoServerConformanceTests : ServerSurvivalTests
     protected ServerModel Model => Variant.Model;
 
     /// <summary>
-    /// The variant's options for every test. The pool gets enough workers for the suite's crowds (a worker owns a
-    /// connection, so the classic lesson's 5 could never serve 100 clients at once; its own tests show the 5).
+    /// The suite's options for every test, on top of the variant's. The pool gets enough workers for the suite's
+    /// crowds (a worker owns a connection, so the classic lesson's 5 could never serve 100 clients at once; its own
+    /// tests show the 5).
     /// </summary>
-    private ServerOptions Configure(ServerOptions options)
-    {
-        var configured = Variant.Apply(options);
-        return configured.Model == ServerModel.Pool ? configured with { Workers = 256 } : configured;
-    }
+    private static ServerOptions ForSuite(ServerOptions options) =>
+        options.Model == ServerModel.Pool ? options with { Workers = 256 } : options;
 
     /// <summary>Starts the variant with the suite's adjustments, then the test's.</summary>
     protected Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null) =>
-        TestServers.StartAsync(Model, o => configure is null ? Configure(o) : configure(Configure(o)));
+        Variant.StartAsync(o => configure is null ? ForSuite(o) : configure(ForSuite(o)));
 
     /// <summary>The survival cases run on this variant with the suite's options.</summary>
     protected sealed override async Task<SurvivingServer> StartSurvivorAsync(Func<ProtocolOptions, ProtocolOptions> protocol)
@@ -86,14 +84,7 @@ public abstract partial class EchoServerConformanceTests : ServerSurvivalTests
         await using var client = await server.ConnectAsync();
         var payload = Payloads.Random(1024 * 1024, seed: 1688);
 
-        // Send and receive at once: the server's backpressure would stall a client that sent everything first.
-        var receiving = client.ReceiveExactlyAsync(payload.Length, Timeout);
-        foreach (var piece in Payloads.SplitRandomly(payload, seed: 7, maxChunk: 50_000))
-        {
-            await client.SendAsync(piece);
-        }
-
-        var echoed = await receiving;
+        var echoed = await client.ExchangeInRandomPiecesAsync(payload, payload.Length, seed: 7, maxChunk: 50_000, Timeout);
         Assert.Equal(Payloads.Sha256(payload), Payloads.Sha256(echoed));
         Assert.True(await server.WaitForAsync(m => m.BytesOut == payload.Length), "bytes out should count the whole payload");
     }

@@ -31,9 +31,9 @@ public abstract partial class TlsConformanceTests
 
     /// <summary>Starts the variant over TLS, then applies the test's changes.</summary>
     protected Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null) =>
-        TestServers.StartAsync(Variant.Model, o =>
+        Variant.StartAsync(o =>
         {
-            o = Variant.Apply(o with { Tls = new TlsOptions { Certificate = Certificate } });
+            o = o with { Tls = new TlsOptions { Certificate = Certificate } };
 
             // The pool runs the handshake on its worker: enough of them for the tests' concurrent clients.
             o = o.Model == ServerModel.Pool ? o with { Workers = 8 } : o;
@@ -70,13 +70,7 @@ public abstract partial class TlsConformanceTests
         await using var client = await ConnectAsync(server);
         var payload = Payloads.Random(1024 * 1024, seed: 1689);
 
-        var receiving = client.ReceiveExactlyAsync(payload.Length, Timeout);
-        foreach (var piece in Payloads.SplitRandomly(payload, seed: 8, maxChunk: 50_000))
-        {
-            await client.SendAsync(piece);
-        }
-
-        var echoed = await receiving;
+        var echoed = await client.ExchangeInRandomPiecesAsync(payload, payload.Length, seed: 8, maxChunk: 50_000, Timeout);
         Assert.Equal(Payloads.Sha256(payload), Payloads.Sha256(echoed));
         Assert.True(await server.WaitForAsync(m => m.BytesOut == payload.Length), "bytes out should count the plaintext payload");
         Assert.Equal(1, server.Metrics.Snapshot().Handshakes);

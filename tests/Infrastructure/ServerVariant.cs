@@ -27,6 +27,8 @@ public sealed class ServerVariant
 
     public static readonly ServerVariant KestrelEpoll = new(nameof(KestrelEpoll), ServerModel.Kestrel, TransportKind.Epoll);
 
+    private static readonly ServerVariant[] All = [Threads, ThreadsAcceptLoop, Pool, EventLoop, AsyncSockets, AsyncEpoll, KestrelSockets, KestrelEpoll];
+
     private readonly int? _spareThreads;
 
     private ServerVariant(string name, ServerModel model, TransportKind? transport = null, int? spareThreads = null)
@@ -61,6 +63,22 @@ public sealed class ServerVariant
             Transport is { } transport ? $"--transport {transport.ToString().ToLowerInvariant()}" : null,
             _spareThreads is { } spare ? $"--spare-threads {spare}" : null,
         }.Where(a => a is not null));
+
+    /// <summary>The pipe models on both transports (async and Kestrel), by name, for a <c>[Theory]</c> over them.</summary>
+    public static TheoryData<string> PipeVariants => [AsyncSockets.Name, AsyncEpoll.Name, KestrelSockets.Name, KestrelEpoll.Name];
+
+    /// <summary>The variant called <paramref name="name"/> (theory rows carry the name: it is what the test lists show).</summary>
+    public static ServerVariant Named(string name) => All.Single(v => v.Name == name);
+
+    /// <summary>
+    /// Starts this variant in process (<see cref="TestServers.Defaults"/>, the variant's options, then
+    /// <paramref name="configure"/>'s); skips the test where the variant's transport does not exist (epoll off Linux).
+    /// </summary>
+    public Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null)
+    {
+        Assert.SkipWhen(Transport == TransportKind.Epoll && !OperatingSystem.IsLinux(), "the epoll transport needs Linux");
+        return TestServers.StartAsync(Model, o => configure is null ? Apply(o) : configure(Apply(o)));
+    }
 
     public override string ToString() => Name;
 }
