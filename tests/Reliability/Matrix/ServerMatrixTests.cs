@@ -60,7 +60,14 @@ public abstract partial class ServerMatrixTests
 
     private async Task ScaleAsync(int count, TimeSpan window)
     {
-        await using var server = await StartAsync(Server($"--max-connections {count * 2}"));
+        var process = Server($"--max-connections {count * 2}");
+
+        // The variant is what its name says: the server logs the transport it runs on, right after it listens.
+        var transport = Variant.Transport is { } kind
+            ? process.NextOutputLineAsync(line => line.Contains($"transport {kind.ToString().ToLowerInvariant()} ", StringComparison.Ordinal))
+            : Task.FromResult("");
+        await using var server = await StartAsync(process);
+        await transport.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         var before = ProcessSample.Read(server.ProcessId);
         var started = Stopwatch.StartNew();
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, count, Ct).WaitAsync(window, Ct);
