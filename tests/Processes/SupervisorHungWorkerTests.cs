@@ -44,7 +44,8 @@ public sealed class SupervisorHungWorkerTests
 
         Assert.Equal(new[] { restarted, survivor }.Order(), server.WorkerPids().Order());
         SupervisedServer.Signal(server.ProcessId, "TERM");
-        Assert.Equal(0, await server.WaitForExitAsync());
+        var code = await server.WaitForExitAsync();
+        Assert.True(code == 0, $"the group exited with {code}:{Environment.NewLine}{string.Join(Environment.NewLine, server.Lines)}");
     }
 
     private static async Task EchoAsync(TestClient client)

@@ -145,7 +145,9 @@ internal sealed partial class ProcessSupervisor : IDisposable
             var code = await run;
             if (_stopping.IsCancellationRequested)
             {
-                return code;
+                // A worker (re)started just before the stop can get the SIGTERM before it handles signals, and dies of
+                // it: it had not listened yet, so it had no connection to drain, and the group's stop was clean.
+                return code == 128 + Signals.SigTerm && !worker.Listening.IsCompleted ? 0 : code;
             }
 
             var delay = backoff.Next(DateTime.UtcNow - worker.StartedAt);
