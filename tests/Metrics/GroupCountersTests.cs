@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using EchoServers.Tests.Infrastructure;
 using EchoServers.Tests.Processes;
+using EchoServers.Tests.Reliability.HostileClients;
 
 namespace EchoServers.Tests.Metrics;
 
@@ -20,13 +20,8 @@ public sealed class GroupCountersTests
         var url = await ServerMetricsTests.MetricsUrlAsync(server);
 
         // A peer that sends without ever reading: the worker's replies back up, and after 1 s it is aborted.
-        using (var stalled = new Socket(server.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, SendBufferSize = 4096 })
-        {
-            await stalled.ConnectAsync(server.EndPoint, TestContext.Current.CancellationToken);
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await SendWithoutReadingAsync(stalled, stop.Token);
-            Assert.False(stop.IsCancellationRequested, "the peer that never reads was not aborted within 30 s");
-        }
+        var outcome = await SlowClients.SlowReaderAsync(server.EndPoint, Payloads.Random(4096, seed: 1688), stallAfter: TimeSpan.FromSeconds(20), maxBytes: 256L * 1024 * 1024, TestContext.Current.CancellationToken);
+        Assert.True(outcome.ClosedByServer, $"the peer that never reads was not aborted: {outcome}");
 
         await server.WaitForLineAsync(l => l.Contains("stats: workers 2/2", StringComparison.Ordinal) && l.Contains("active 0,", StringComparison.Ordinal) && l.Contains("send timeouts 1,", StringComparison.Ordinal));
 
@@ -42,22 +37,5 @@ public sealed class GroupCountersTests
 
         // Each worker has used some CPU: a runtime starting takes a good fraction of a second.
         Assert.All(scrape.Of("echo_worker_cpu_time_seconds_total"), s => Assert.True(s.Value > 0.01, $"worker {s.Labels}: {s.Value} s of CPU"));
-    }
-
-    /// <summary>Sends until the server aborts the connection or <paramref name="cancellationToken"/> fires; bounded to 256 MiB.</summary>
-    private static async Task SendWithoutReadingAsync(Socket socket, CancellationToken cancellationToken)
-    {
-        var chunk = Payloads.Random(64 * 1024, seed: 1688);
-        try
-        {
-            for (var sent = 0L; sent < 256L * 1024 * 1024; sent += chunk.Length)
-            {
-                await socket.SendAsync(chunk, SocketFlags.None, cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Aborted by the server (what the test waits for), or out of time.
-        }
     }
 }
