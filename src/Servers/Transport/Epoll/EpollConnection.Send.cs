@@ -17,6 +17,9 @@ internal sealed partial class EpollConnection
 
     public bool IsLoopThread => _loop.IsLoopThread;
 
+    /// <summary>Loop thread: a send found the socket full and EPOLLOUT has not fired since.</summary>
+    public bool WaitingWritable => _waitingWritable;
+
     /// <summary>Runs <paramref name="action"/> on the loop thread; any thread.</summary>
     public void Post(Action<object?> action, object? state) => _loop.Post(action, state);
 

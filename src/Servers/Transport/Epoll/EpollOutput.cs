@@ -154,6 +154,47 @@ internal sealed class EpollOutput : PipeWriter, IValueTaskSource<FlushResult>
         }
     }
 
+    /// <summary>
+    /// Write and flush. On the loop thread with nothing else waiting to go out (the usual echo), <paramref name="source"/>
+    /// is sent straight from the caller's memory: no copy into a block, no queue. What the socket does not take is
+    /// copied and waits for EPOLLOUT like any flushed bytes, so the caller may reuse its memory once this returns.
+    /// </summary>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    {
+        // Unlocked reads are safe here: on the loop thread, the app is this thread, and only the loop changes the queue
+        // or closes; a racing CancelPendingFlush is seen by the next flush, as with a pipe.
+        if (source.IsEmpty || !_connection.IsLoopThread || _unflushed != 0 || !_sending.IsEmpty || _closed || _cancelNext ||
+            _connection.AbortRequested || cancellationToken.IsCancellationRequested)
+        {
+            return base.WriteAsync(source, cancellationToken);
+        }
+
+        var sent = _connection.Send(source.Span);
+        if (sent == source.Length)
+        {
+            return default;
+        }
+
+        if (_closed)
+        {
+            // This send found the peer gone.
+            return Closed();
+        }
+
+        // The socket buffer is full (EPOLLOUT is asked for): the rest waits in the queue.
+        var rest = source.Span[(int)Math.Max(sent, 0)..];
+        while (!rest.IsEmpty)
+        {
+            var memory = GetSpan();
+            var n = Math.Min(memory.Length, rest.Length);
+            rest[..n].CopyTo(memory);
+            Advance(n);
+            rest = rest[n..];
+        }
+
+        return FlushAsync(cancellationToken);
+    }
+
     public override void CancelPendingFlush()
     {
         lock (_sync)
@@ -293,6 +334,12 @@ internal sealed class EpollOutput : PipeWriter, IValueTaskSource<FlushResult>
 
                 ref var head = ref _sending.Head;
                 chunk = head.Memory[_sentOffset..head.Length];
+            }
+
+            if (_connection.WaitingWritable && !chunk.IsEmpty)
+            {
+                // The socket was full at the last send: EPOLLOUT resumes this (OnWritable), a send now would fail too.
+                return;
             }
 
             var n = chunk.IsEmpty ? 0 : _connection.Send(chunk.Span);
