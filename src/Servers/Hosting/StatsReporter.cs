@@ -14,8 +14,8 @@ public sealed partial class StatsReporter : IDisposable
     private readonly Timer? _timer;
     private readonly object _gate = new();
     private readonly StatsInterval _interval;
-    private long _lastAllocated;
-    private int _lastGen0;
+    private long _lastAllocated = GC.GetTotalAllocatedBytes();
+    private int _lastGen0 = GC.CollectionCount(0);
 
     /// <summary>Starts logging every <paramref name="interval"/>; zero disables it.</summary>
     public StatsReporter(EchoMetrics metrics, ILogger logger, TimeSpan interval)
@@ -23,8 +23,6 @@ public sealed partial class StatsReporter : IDisposable
         _metrics = metrics;
         _logger = logger;
         _interval = new StatsInterval(metrics.Snapshot());
-        _lastAllocated = GC.GetTotalAllocatedBytes();
-        _lastGen0 = GC.CollectionCount(0);
         if (interval > TimeSpan.Zero)
         {
             _timer = new Timer(static state => ((StatsReporter)state!).Report(), this, interval, interval);
