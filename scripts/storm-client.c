@@ -239,7 +239,7 @@ int main(int argc, char **argv) {
     int64_t *first = malloc((size_t)n * sizeof *first);
     double *counts = malloc((size_t)n * sizeof *counts), *late = malloc((size_t)n * sizeof *late);
     int64_t limit = (int64_t)(timeout * 1e6);
-    long established = 0, served = 0, starved = 0;
+    long established = 0, served = 0, starved = 0, over1s = 0;
     uint64_t messages = 0;
     for (int i = 0; i < n; i++) {
         conn_t *c = &conns[i];
@@ -247,6 +247,7 @@ int main(int argc, char **argv) {
         if (c->established != NEVER) established++;
         if (c->first_reply != NEVER) served++;
         if (first[i] == NEVER || first[i] > limit) starved++;
+        if (first[i] != NEVER && first[i] > 1000000) over1s++;
         counts[i] = (double)c->count;
         late[i] = (double)(c->count - c->count_at_half);
         messages += c->count;
@@ -268,13 +269,13 @@ int main(int argc, char **argv) {
         printf(" %s", sd);
     }
     printf("  (first reply, p10 ... p90)\n");
-    printf("starved      %ld (no reply within %.1fs)\n", starved, timeout);
+    printf("starved      %ld (no reply within %.1fs); %ld answered later than 1 s\n", starved, timeout, over1s);
     printf("messages     %llu in %.1fs = %.0f msgs/s\n", (unsigned long long)messages, elapsed, messages / elapsed);
     printf("fairness     jain %.3f (whole run), %.3f (second half)\n", j, jl);
     printf("errors       mismatch %ld, eof %ld, reset %ld\n", g_mismatch, g_eof, g_reset);
     printf("RESULT n=%d established=%ld served=%ld starved=%ld first_p50_us=%lld first_p99_us=%lld first_max_us=%lld "
-           "msgs_per_s=%.0f jain=%.3f jain_late=%.3f mismatch=%ld eof=%ld reset=%ld connect_failed=%ld\n",
+           "msgs_per_s=%.0f jain=%.3f jain_late=%.3f mismatch=%ld eof=%ld reset=%ld connect_failed=%ld over_1s=%ld\n",
            n, established, served, starved, p50 == NEVER ? -1LL : (long long)p50, p99 == NEVER ? -1LL : (long long)p99,
-           max == NEVER ? -1LL : (long long)max, messages / elapsed, j, jl, g_mismatch, g_eof, g_reset, g_connect_failed);
+           max == NEVER ? -1LL : (long long)max, messages / elapsed, j, jl, g_mismatch, g_eof, g_reset, g_connect_failed, over1s);
     return 0;
 }

@@ -8,7 +8,8 @@ namespace EchoServers.Fuzz;
 /// The framers (line, length, raw) with every option: the input's first bytes choose the framing, a small
 /// <c>--max-frame</c> (so the limits are reached) and where the stream is split into segments; the rest is the stream.
 /// The span framer over the whole stream and the sequence reader over the split one must agree frame for frame, and
-/// every frame must obey its framing (no newline inside a line, the declared length, never over the maximum).
+/// every frame must obey its framing (no newline inside a line, the declared length, never over the maximum). So must
+/// both fed the stream in random pieces with the line search resumed across them (<see cref="ResumedFraming"/>).
 /// </summary>
 internal static class FramerTarget
 {
@@ -33,21 +34,38 @@ internal static class FramerTarget
         var (spanFrames, spanEnd) = SpanFrames(new SpanFramer(framing, maxFrame), stream);
         var (readerFrames, readerEnd) = ReaderFrames(new FrameReader(framing, maxFrame), Segments(stream, cuts));
 
+        // The sessions' way: the stream in random pieces, each framer resuming its line search across reads.
+        var pieces = ResumedFraming.Pieces(input, stream.Length);
+        var resumedSpan = ResumedFraming.Span(new SpanFramer(framing, maxFrame), stream, pieces);
+        var resumedReader = ResumedFraming.Reader(new FrameReader(framing, maxFrame), stream, pieces);
+
         if (framing == FramingKind.Raw)
         {
             // Raw chunks follow the segments; only the bytes must agree.
-            Check(spanFrames.SelectMany(f => f).SequenceEqual(readerFrames.SelectMany(f => f)), "raw: the chunks' bytes differ");
             Check(spanFrames.Sum(f => f.Length) == stream.Length, "raw: not every byte was returned");
+            foreach (var (frames, by) in (ReadOnlySpan<(List<byte[]>, string)>)[(readerFrames, "sequence reader"), (resumedSpan.Frames, "resumed span framer"), (resumedReader.Frames, "resumed sequence reader")])
+            {
+                Check(spanFrames.SelectMany(f => f).SequenceEqual(frames.SelectMany(f => f)), $"raw: the chunks' bytes of the {by} differ");
+            }
+
             return;
         }
 
-        Check(spanFrames.Count == readerFrames.Count, $"{framing}: span framer found {spanFrames.Count} frames, the sequence reader {readerFrames.Count}");
-        for (var i = 0; i < spanFrames.Count; i++)
+        Agree(framing, (spanFrames, spanEnd), (readerFrames, readerEnd), "sequence reader");
+        Agree(framing, (spanFrames, spanEnd), resumedSpan, $"span framer resumed over {pieces.Length} pieces");
+        Agree(framing, (spanFrames, spanEnd), resumedReader, $"sequence reader resumed over {pieces.Length} pieces");
+    }
+
+    /// <summary>The one-shot span framer's frames and end, and another way's, are the same.</summary>
+    private static void Agree(FramingKind framing, (List<byte[]> Frames, FrameStatus End) oneShot, (List<byte[]> Frames, FrameStatus End) other, string by)
+    {
+        Check(oneShot.Frames.Count == other.Frames.Count, $"{framing}: span framer found {oneShot.Frames.Count} frames, the {by} {other.Frames.Count}");
+        for (var i = 0; i < oneShot.Frames.Count; i++)
         {
-            Check(spanFrames[i].AsSpan().SequenceEqual(readerFrames[i]), $"{framing}: frame {i} differs");
+            Check(oneShot.Frames[i].AsSpan().SequenceEqual(other.Frames[i]), $"{framing}: frame {i} of the {by} differs");
         }
 
-        Check(spanEnd == readerEnd, $"{framing}: span framer ended {spanEnd}, the sequence reader {readerEnd}");
+        Check(oneShot.End == other.End, $"{framing}: span framer ended {oneShot.End}, the {by} {other.End}");
     }
 
     private static (List<byte[]> Frames, FrameStatus End) SpanFrames(SpanFramer framer, byte[] stream)
@@ -124,12 +142,12 @@ internal static class FramerTarget
         }
 
         var bounds = cuts.Prepend(0).Append(stream.Length).Distinct().ToArray();
-        Segment? first = null;
-        Segment? last = null;
+        BufferSegment? first = null;
+        BufferSegment? last = null;
         for (var i = 0; i + 1 < bounds.Length; i++)
         {
             var memory = stream.AsMemory(bounds[i], bounds[i + 1] - bounds[i]);
-            last = last is null ? first = new Segment(memory, 0) : last.Append(memory);
+            last = last is null ? first = new BufferSegment(memory, 0) : last.Append(memory);
         }
 
         return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
@@ -140,22 +158,6 @@ internal static class FramerTarget
         if (!condition)
         {
             throw new FuzzFinding(what);
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
         }
     }
 }

@@ -40,6 +40,9 @@ internal static partial class ProcessLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) died with {Exit}; restarting in {Delay:0.0} s (restart {Restarts})")]
     public static partial void Restart(ILogger logger, int index, int pid, string exit, double delay, int restarts);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) hung: no report for {Silence:0.#} s; killed, restarting in {Delay:0.0} s (restart {Restarts})")]
+    public static partial void HungRestart(ILogger logger, int index, int pid, double silence, double delay, int restarts);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} could not be restarted: {Error}; retrying in {Delay:0.0} s")]
     public static partial void StartFailed(ILogger logger, int index, string error, double delay);
 

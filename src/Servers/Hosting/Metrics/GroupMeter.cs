@@ -8,7 +8,8 @@ namespace EchoServers.Servers.Hosting.Metrics;
 /// instrument a single server publishes, under the same name, summed over the workers (so one dashboard reads a
 /// single server and a group alike), and each also as <c>echo.worker.*</c> labelled <c>worker=1..N</c>. Both read the
 /// totals the workers report every second; a slot's totals keep its dead incarnations' last counts, so a restart
-/// never makes a counter go backwards, in the sum or in the slot's own series.
+/// never makes a counter go backwards, in the sum or in the slot's own series. <c>echo.worker.cpu_time</c> is each
+/// worker's CPU time, as the workers report it with their totals.
 /// </summary>
 internal sealed class GroupMeter : IDisposable
 {
@@ -36,6 +37,9 @@ internal sealed class GroupMeter : IDisposable
 
         _meter.CreateObservableUpDownCounter("echo.workers.running", () => _workers.Count(w => w.Running), "{process}", "Worker processes running");
         _meter.CreateObservableCounter("echo.workers.restarts", () => (long)restarts(), "{restart}", "Worker processes restarted after dying");
+
+        // The supervisor's own process_cpu_time is the supervisor's alone; a dashboard adds these for the group's.
+        _meter.CreateObservableCounter("echo.worker.cpu_time", PerWorkerCpu, "s", "CPU time (user + system) of the worker processes, per worker");
     }
 
     /// <summary><c>echo.messages</c> → <c>echo.worker.messages</c>.</summary>
@@ -52,6 +56,14 @@ internal sealed class GroupMeter : IDisposable
         }
 
         return sum;
+    }
+
+    private IEnumerable<Measurement<double>> PerWorkerCpu()
+    {
+        foreach (var worker in _workers)
+        {
+            yield return new Measurement<double>(worker.CpuTime.TotalSeconds, new KeyValuePair<string, object?>("worker", worker.Index));
+        }
     }
 
     private IEnumerable<Measurement<long>> PerWorker(Func<MetricsSnapshot, long> read)

@@ -66,12 +66,13 @@ internal sealed partial class GroupStatsReporter : IDisposable
                 now.ProtocolErrors,
                 now.Resets,
                 now.IdleCloses,
+                now.SendTimeouts,
                 now.Failures);
         }
     }
 
     public void Dispose() => _timer?.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "stats: workers {Running}/{Processes}, restarts {Restarts}, active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, failures {Failures}")]
-    private static partial void LogStats(ILogger logger, int running, int processes, int restarts, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, long failures);
+    [LoggerMessage(Level = LogLevel.Information, Message = "stats: workers {Running}/{Processes}, restarts {Restarts}, active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, send timeouts {SendTimeouts}, failures {Failures}")]
+    private static partial void LogStats(ILogger logger, int running, int processes, int restarts, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, long sendTimeouts, long failures);
 }

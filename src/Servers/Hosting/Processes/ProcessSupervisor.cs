@@ -11,7 +11,7 @@ namespace EchoServers.Servers.Hosting.Processes;
 /// <c>echo-server --processes N</c>: N worker processes of this program on one port (SO_REUSEPORT, the kernel
 /// spreads connections over them), started, watched and restarted by this one. It serves no connection itself;
 /// it reserves the port (<see cref="PortReservation"/>), logs <c>listening on</c> once every worker listens, restarts
-/// a worker that dies (with <see cref="RestartBackoff"/>, one line per restart), relays SIGINT/SIGTERM to every
+/// a worker that dies or hangs (<see cref="HungWorkers"/>; with <see cref="RestartBackoff"/>, one line per restart), relays SIGINT/SIGTERM to every
 /// worker as SIGTERM so each drains, logs one stats line summed over the workers, and exits 0 when all have.
 /// </summary>
 internal sealed class ProcessSupervisor : IDisposable
@@ -109,12 +109,15 @@ internal sealed class ProcessSupervisor : IDisposable
                 Console.Out.WriteLine($"listening on {endPoint}");
             }
 
+            var watch = HungWorkers.WatchAsync(_workers, _stopping.Token);
             int[] exitCodes;
             using (var stats = new GroupStatsReporter(() => _workers.Select(w => w.Totals), () => _workers.Count(w => w.Running), _processes, () => _restarts, statsLogger, _options.StatsInterval))
             {
                 exitCodes = await Task.WhenAll(_workers.Select((w, i) => SuperviseAsync(w, firstRuns[i])));
                 stats.Report();
             }
+
+            await watch;
 
             var failures = exitCodes.Count(code => code != 0);
             if (failures > 0)
@@ -138,12 +141,18 @@ internal sealed class ProcessSupervisor : IDisposable
             var code = await run;
             if (_stopping.IsCancellationRequested)
             {
-                return code;
+                // A worker (re)started just before the stop can get the SIGTERM before it handles signals, and dies of
+                // it: it had not listened yet, so it had no connection to drain, and the group's stop was clean.
+                return code == 128 + Signals.SigTerm && !worker.Listening.IsCompleted ? 0 : code;
             }
 
             var delay = backoff.Next(DateTime.UtcNow - worker.StartedAt);
             var restarts = Interlocked.Increment(ref _restarts);
-            if (_logger.IsEnabled(LogLevel.Warning))
+            if (worker.KilledAsHung)
+            {
+                ProcessLog.HungRestart(_logger, worker.Index, pid, HungWorkers.After.TotalSeconds, delay.TotalSeconds, restarts);
+            }
+            else if (_logger.IsEnabled(LogLevel.Warning))
             {
                 ProcessLog.Restart(_logger, worker.Index, pid, Signals.DescribeExit(code), delay.TotalSeconds, restarts);
             }

@@ -41,8 +41,8 @@ internal sealed class WorkerChannel : IDisposable
         watcher.Start();
     }
 
-    /// <summary>Writes the current totals for the supervisor.</summary>
-    public void Report() => Console.Out.WriteLine(WorkerReport.Format(_metrics.Snapshot()));
+    /// <summary>Writes the current totals and this process's CPU time for the supervisor.</summary>
+    public void Report() => Console.Out.WriteLine(WorkerReport.Format(_metrics.Snapshot(), Environment.CpuUsage.TotalTime));
 
     public void Dispose() => _timer.Dispose();
 }

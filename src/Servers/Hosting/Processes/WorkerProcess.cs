@@ -18,6 +18,9 @@ internal sealed class WorkerProcess
     private Process? _process;
     private MetricsSnapshot _retired;
     private MetricsSnapshot _current;
+    private TimeSpan _retiredCpu;
+    private TimeSpan _currentCpu;
+    private long _lastHeard;
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _stopping;
 
@@ -70,6 +73,51 @@ internal sealed class WorkerProcess
         }
     }
 
+    /// <summary>The slot's CPU time (user + system): every earlier incarnation's last report plus the running one's.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _retiredCpu + _currentCpu;
+            }
+        }
+    }
+
+    /// <summary>Whether the supervisor killed the current (or last) incarnation for writing no report (<see cref="KillIfSilent"/>).</summary>
+    public bool KilledAsHung { get; private set; }
+
+    /// <summary>
+    /// Kills the running incarnation if it listens, is not stopping, and has written no <c>@metrics</c> line (nor
+    /// <c>listening on</c>) for <paramref name="limit"/>: a stopped, deadlocked or starved worker keeps its
+    /// <c>SO_REUSEPORT</c> listener, so the kernel would go on handing it connections nobody serves.
+    /// </summary>
+    /// <returns>Whether it was killed.</returns>
+    public bool KillIfSilent(TimeSpan limit)
+    {
+        lock (_gate)
+        {
+            if (_process is null || _stopping || KilledAsHung || !_listening.Task.IsCompleted
+                || Environment.TickCount64 - Volatile.Read(ref _lastHeard) < (long)limit.TotalMilliseconds)
+            {
+                return false;
+            }
+
+            KilledAsHung = true;
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited meanwhile: it is restarted as a dead worker would be.
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>
     /// Starts an incarnation; the task completes with its exit code once its output is read to the end. Throws what
     /// <see cref="Process.Start(ProcessStartInfo)"/> throws (no such program any more, out of processes or memory).
@@ -99,6 +147,8 @@ internal sealed class WorkerProcess
             _process = process;
             ProcessId = process.Id;
             StartedAt = DateTime.UtcNow;
+            KilledAsHung = false;
+            Volatile.Write(ref _lastHeard, Environment.TickCount64);
             if (_stopping)
             {
                 // Stop was requested while this one was being started: it must drain like the rest.
@@ -150,6 +200,8 @@ internal sealed class WorkerProcess
             {
                 _retired = WorkerReport.Add(_retired, _current with { Active = 0 });
                 _current = default;
+                _retiredCpu += _currentCpu;
+                _currentCpu = default;
                 _process = null;
             }
 
@@ -163,16 +215,20 @@ internal sealed class WorkerProcess
     {
         while (await reader.ReadLineAsync() is { } line)
         {
-            if (WorkerReport.TryParse(line, out var snapshot))
+            if (WorkerReport.TryParse(line, out var snapshot, out var cpu))
             {
                 lock (_gate)
                 {
                     _current = snapshot;
+                    _currentCpu = cpu;
+                    Volatile.Write(ref _lastHeard, Environment.TickCount64);
                 }
             }
             else if (listening is not null && line.Contains("listening on ", StringComparison.Ordinal))
             {
                 // The group logs one 'listening on' line, once every worker listens; a worker's own would race it.
+                // Its reports start a second later: the silence a hung worker is judged by starts here.
+                Volatile.Write(ref _lastHeard, Environment.TickCount64);
                 listening.TrySetResult();
             }
             else
