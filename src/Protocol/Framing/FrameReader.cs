@@ -11,14 +11,10 @@ namespace EchoServers.Protocol.Framing;
 public sealed class FrameReader
 {
     private readonly SpanFramer _framer;
-    private readonly int _lineSearchLimit;
 
     /// <summary>Creates a reader for <paramref name="framing"/> with payloads of at most <paramref name="maxFrame"/> bytes.</summary>
     public FrameReader(FramingKind framing, int maxFrame = ProtocolLimits.DefaultMaxFrame)
-    {
-        _framer = new SpanFramer(framing, maxFrame);
-        _lineSearchLimit = maxFrame + ProtocolLimits.MaxLineTerminatorSize;
-    }
+        => _framer = new SpanFramer(framing, maxFrame);
 
     /// <summary>The framing read.</summary>
     public FramingKind Framing => _framer.Framing;
@@ -84,36 +80,20 @@ public sealed class FrameReader
                 return _framer.TryParse(input.FirstSpan, out frame, out declared);
 
             case FramingKind.Line:
-                var window = input.Length <= _lineSearchLimit ? input : input.Slice(0, _lineSearchLimit);
+                var limit = _framer.LineSearchLimit;
+                var window = input.Length <= limit ? input : input.Slice(0, limit);
                 var unscanned = window.Slice(Math.Min(from, window.Length));
                 var newline = unscanned.PositionOf((byte)'\n');
                 if (newline is null)
                 {
-                    declared = window.Length;
-                    if (input.Length >= _lineSearchLimit)
-                    {
-                        return FrameStatus.TooLarge;
-                    }
-
-                    scanned = window.Length;
-                    return FrameStatus.Incomplete;
+                    var status = _framer.NoNewline((int)window.Length, input.Length, out var seen, out declared);
+                    scanned = seen;
+                    return status;
                 }
 
                 var newlineIndex = (int)(window.Length - unscanned.Length + unscanned.Slice(0, newline.Value).Length);
-                var length = newlineIndex;
-                if (newlineIndex > 0 && window.Slice(newlineIndex - 1, 1).FirstSpan[0] == (byte)'\r')
-                {
-                    length--;
-                }
-
-                if (length > _framer.MaxFrame)
-                {
-                    declared = length;
-                    return FrameStatus.TooLarge;
-                }
-
-                frame = new Frame(0, length, newlineIndex + 1);
-                return FrameStatus.Complete;
+                var carriageReturn = newlineIndex > 0 && window.Slice(newlineIndex - 1, 1).FirstSpan[0] == (byte)'\r';
+                return _framer.LineEndingAt(newlineIndex, carriageReturn, out frame, out declared);
 
             default:
                 if (input.Length < ProtocolLimits.LengthPrefixSize)

@@ -9,8 +9,6 @@ namespace EchoServers.Protocol.Framing;
 /// </summary>
 public sealed class SpanFramer
 {
-    private readonly int _lineSearchLimit;
-
     /// <summary>Creates a framer for <paramref name="framing"/> with payloads of at most <paramref name="maxFrame"/> bytes.</summary>
     public SpanFramer(FramingKind framing, int maxFrame = ProtocolLimits.DefaultMaxFrame)
     {
@@ -18,7 +16,7 @@ public sealed class SpanFramer
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxFrame, ProtocolLimits.MaxMaxFrame);
         Framing = framing;
         MaxFrame = maxFrame;
-        _lineSearchLimit = maxFrame + ProtocolLimits.MaxLineTerminatorSize;
+        LineSearchLimit = maxFrame + ProtocolLimits.MaxLineTerminatorSize;
     }
 
     /// <summary>The framing this framer reads and writes.</summary>
@@ -26,6 +24,9 @@ public sealed class SpanFramer
 
     /// <summary>The largest payload accepted.</summary>
     public int MaxFrame { get; }
+
+    /// <summary>How far a line framing looks for its '\n': the largest payload plus its terminator.</summary>
+    internal int LineSearchLimit { get; }
 
     /// <summary>Wire bytes added to each written frame.</summary>
     public int Overhead => ProtocolLimits.WriteOverhead(Framing);
@@ -75,31 +76,15 @@ public sealed class SpanFramer
                 return FrameStatus.Complete;
 
             case FramingKind.Line:
-                var window = input[..Math.Min(input.Length, _lineSearchLimit)];
+                var window = input[..Math.Min(input.Length, LineSearchLimit)];
                 var newline = from < window.Length ? window[from..].IndexOf((byte)'\n') : -1;
                 if (newline < 0)
                 {
-                    declared = window.Length;
-                    if (input.Length >= _lineSearchLimit)
-                    {
-                        return FrameStatus.TooLarge;
-                    }
-
-                    scanned = window.Length;
-                    return FrameStatus.Incomplete;
+                    return NoNewline(window.Length, input.Length, out scanned, out declared);
                 }
 
                 newline += from;
-
-                var length = newline > 0 && input[newline - 1] == (byte)'\r' ? newline - 1 : newline;
-                if (length > MaxFrame)
-                {
-                    declared = length;
-                    return FrameStatus.TooLarge;
-                }
-
-                frame = new Frame(0, length, newline + 1);
-                return FrameStatus.Complete;
+                return LineEndingAt(newline, newline > 0 && input[newline - 1] == (byte)'\r', out frame, out declared);
 
             default:
                 if (input.Length < ProtocolLimits.LengthPrefixSize)
@@ -110,6 +95,42 @@ public sealed class SpanFramer
                 var prefix = BinaryPrimitives.ReadInt32BigEndian(input);
                 return CheckLengthPrefix(prefix, input.Length, out frame, out declared);
         }
+    }
+
+    /// <summary>
+    /// A line whose '\n' is at <paramref name="newline"/> (a '\r' just before it, <paramref name="carriageReturn"/>,
+    /// is not part of the message): complete, or too large. Both the span and the sequence searches end here.
+    /// </summary>
+    internal FrameStatus LineEndingAt(int newline, bool carriageReturn, out Frame frame, out long declared)
+    {
+        var length = carriageReturn ? newline - 1 : newline;
+        if (length > MaxFrame)
+        {
+            frame = default;
+            declared = length;
+            return FrameStatus.TooLarge;
+        }
+
+        frame = new Frame(0, length, newline + 1);
+        declared = 0;
+        return FrameStatus.Complete;
+    }
+
+    /// <summary>
+    /// No '\n' in the first <paramref name="window"/> of <paramref name="available"/> bytes: too large once the
+    /// search limit is reached, else incomplete with the window <paramref name="scanned"/> (0 when too large).
+    /// </summary>
+    internal FrameStatus NoNewline(int window, long available, out int scanned, out long declared)
+    {
+        declared = window;
+        if (available >= LineSearchLimit)
+        {
+            scanned = 0;
+            return FrameStatus.TooLarge;
+        }
+
+        scanned = window;
+        return FrameStatus.Incomplete;
     }
 
     /// <summary>Validates a length prefix already read, and whether its payload is all in <paramref name="available"/> bytes.</summary>

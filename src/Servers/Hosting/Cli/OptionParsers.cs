@@ -52,10 +52,6 @@ internal static class OptionParsers
         return work;
     }
 
-    /// <summary>A duration where 0, none and off mean "disabled" (<see cref="TimeSpan.Zero"/>).</summary>
-    public static Func<ArgumentResult, TimeSpan> OptionalDuration(string option) =>
-        OptionValue.Parser(option, ValueParsers.OrOff(ValueParsers.Duration));
-
     public static Func<ArgumentResult, int> Int(string option, int min, int max) =>
         OptionValue.Parser(option, ValueParsers.Count(min, max));
 

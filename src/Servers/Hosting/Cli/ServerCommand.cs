@@ -29,13 +29,8 @@ internal sealed class ServerCommand
         Test it:  nc 127.0.0.1 1688      Metrics:  dotnet-counters monitor -n echo-server --counters EchoServers
         """;
 
-    private readonly Option<string> _model = new("--model", "-m")
-    {
-        Description = "Concurrency model: threads | pool | async | eventloop | kestrel",
-        DefaultValueFactory = _ => "async",
-        CustomParser = OptionParsers.Choice("--model", "async", "threads", "pool", "async", "eventloop", "kestrel"),
-        HelpName = "threads|pool|async|eventloop|kestrel",
-    };
+    private readonly Option<string> _model = ServerOptionKinds.Choice(
+        "--model", "Concurrency model: threads | pool | async | eventloop | kestrel", "async", ["threads", "pool", "async", "eventloop", "kestrel"], "-m");
 
     private readonly Option<IPAddress> _host = new("--host")
     {
@@ -44,28 +39,14 @@ internal sealed class ServerCommand
         CustomParser = OptionParsers.Host,
     };
 
-    private readonly Option<int> _port = new("--port", "-p")
-    {
-        Description = "TCP port; 0 picks a free one",
-        DefaultValueFactory = _ => 1688,
-        CustomParser = OptionParsers.Int("--port", 0, 65535),
-    };
+    private readonly Option<int> _port = ServerOptionKinds.Count(
+        "--port", "TCP port; 0 picks a free one", 1688, 0, 65535, "-p");
 
-    private readonly Option<string> _framing = new("--framing", "-f")
-    {
-        Description = "raw (bytes as they come) | line (\\n-terminated) | length (4-byte big-endian prefix)",
-        DefaultValueFactory = _ => "raw",
-        CustomParser = OptionParsers.Choice("--framing", "raw", "raw", "line", "length"),
-        HelpName = "raw|line|length",
-    };
+    private readonly Option<string> _framing = ServerOptionKinds.Choice(
+        "--framing", "raw (bytes as they come) | line (\\n-terminated) | length (4-byte big-endian prefix)", "raw", ["raw", "line", "length"], "-f");
 
-    private readonly Option<string> _transform = new("--transform", "-t")
-    {
-        Description = "echo | upper (ASCII uppercase)",
-        DefaultValueFactory = _ => "echo",
-        CustomParser = OptionParsers.Choice("--transform", "echo", "echo", "upper"),
-        HelpName = "echo|upper",
-    };
+    private readonly Option<string> _transform = ServerOptionKinds.Choice(
+        "--transform", "echo | upper (ASCII uppercase)", "echo", ["echo", "upper"], "-t");
 
     private readonly Option<int> _maxFrame = new("--max-frame")
     {
@@ -83,75 +64,35 @@ internal sealed class ServerCommand
         HelpName = "kind:duration",
     };
 
-    private readonly Option<int> _maxConnections = new("--max-connections")
-    {
-        Description = "Connections served at once; more are refused and counted",
-        DefaultValueFactory = _ => 10_000,
-        CustomParser = OptionParsers.Int("--max-connections", 1, 1_000_000),
-    };
+    private readonly Option<int> _maxConnections = ServerOptionKinds.Count(
+        "--max-connections", "Connections served at once; more are refused and counted", 10_000, 1, 1_000_000);
 
-    private readonly Option<TimeSpan?> _idleTimeout = new("--idle-timeout")
-    {
-        Description = "Close a connection silent for this long, e.g. 30s; 0 or none = never [default: none]",
-        CustomParser = OptionParsers.OptionalDurationOrNull("--idle-timeout"),
-        HelpName = "duration",
-    };
+    private readonly Option<TimeSpan?> _idleTimeout = ServerOptionKinds.Duration(
+        "--idle-timeout", "Close a connection silent for this long, e.g. 30s; 0 or none = never [default: none]");
 
-    private readonly Option<TimeSpan?> _frameTimeout = new("--frame-timeout")
-    {
-        Description = "Close a connection whose started frame is not complete within this long (frees slowloris dribblers), e.g. 30s; 0 or none = never [default: none]",
-        CustomParser = OptionParsers.OptionalDurationOrNull("--frame-timeout"),
-        HelpName = "duration",
-    };
+    private readonly Option<TimeSpan?> _frameTimeout = ServerOptionKinds.Duration(
+        "--frame-timeout", "Close a connection whose started frame is not complete within this long (frees slowloris dribblers), e.g. 30s; 0 or none = never [default: none]");
 
-    private readonly Option<TimeSpan?> _sendTimeout = new("--send-timeout")
-    {
-        Description = "Abort a connection whose peer takes no replies for this long while replies wait, e.g. 30s; 0 or none = never [default: 30s]",
-        CustomParser = OptionParsers.OptionalDurationOrNull("--send-timeout"),
-        HelpName = "duration",
-    };
+    private readonly Option<TimeSpan?> _sendTimeout = ServerOptionKinds.Duration(
+        "--send-timeout", "Abort a connection whose peer takes no replies for this long while replies wait, e.g. 30s; 0 or none = never [default: 30s]");
 
-    private readonly Option<int> _workers = new("--workers")
-    {
-        Description = "pool: worker threads (5, the classic lesson's pool size)",
-        DefaultValueFactory = _ => 5,
-        CustomParser = OptionParsers.Int("--workers", 1, 10_000),
-    };
+    private readonly Option<int> _workers = ServerOptionKinds.Count(
+        "--workers", "pool: worker threads (5, the classic lesson's pool size)", 5, 1, 10_000);
 
-    private readonly Option<int> _queue = new("--queue")
-    {
-        Description = "pool: connections that may wait for a worker; beyond it they are refused",
-        DefaultValueFactory = _ => 100,
-        CustomParser = OptionParsers.Int("--queue", 0, 1_000_000),
-    };
+    private readonly Option<int> _queue = ServerOptionKinds.Count(
+        "--queue", "pool: connections that may wait for a worker; beyond it they are refused", 100, 0, 1_000_000);
 
-    private readonly Option<int> _spareThreads = new("--spare-threads")
-    {
-        Description = "threads: connection threads started ahead of demand, each waiting in accept (a connect storm is admitted in parallel); 0 = one accept thread starting a thread per connection",
-        DefaultValueFactory = _ => 64,
-        CustomParser = OptionParsers.Int("--spare-threads", 0, 10_000),
-    };
+    private readonly Option<int> _spareThreads = ServerOptionKinds.Count(
+        "--spare-threads", "threads: connection threads started ahead of demand, each waiting in accept (a connect storm is admitted in parallel); 0 = one accept thread starting a thread per connection", 64, 0, 10_000);
 
-    private readonly Option<int> _loops = new("--loops")
-    {
-        Description = "eventloop: event loops (threads), each with its own SO_REUSEPORT listener; async/kestrel on --transport epoll: the transport's loop threads",
-        DefaultValueFactory = _ => 1,
-        CustomParser = OptionParsers.Int("--loops", 1, 1024),
-    };
+    private readonly Option<int> _loops = ServerOptionKinds.Count(
+        "--loops", "eventloop: event loops (threads), each with its own SO_REUSEPORT listener; async/kestrel on --transport epoll: the transport's loop threads", 1, 1, 1024);
 
-    private readonly Option<string> _transport = new("--transport")
-    {
-        Description = "async, kestrel: sockets (System.Net.Sockets) | epoll (the project's epoll transport) [default: epoll on Linux, sockets elsewhere]",
-        CustomParser = OptionParsers.Choice("--transport", "sockets", "sockets", "epoll"),
-        HelpName = "sockets|epoll",
-    };
+    private readonly Option<string> _transport = ServerOptionKinds.ChoiceOrAbsent(
+        "--transport", "async, kestrel: sockets (System.Net.Sockets) | epoll (the project's epoll transport) [default: epoll on Linux, sockets elsewhere]", ["sockets", "epoll"]);
 
-    private readonly Option<int> _processes = new("--processes")
-    {
-        Description = "Worker processes sharing the port (SO_REUSEPORT) under a supervisor that restarts them; --max-connections is per process",
-        DefaultValueFactory = _ => 1,
-        CustomParser = OptionParsers.Int("--processes", 1, 256),
-    };
+    private readonly Option<int> _processes = ServerOptionKinds.Count(
+        "--processes", "Worker processes sharing the port (SO_REUSEPORT) under a supervisor that restarts them; --max-connections is per process", 1, 1, 256);
 
     private readonly Option<bool> _tls = new("--tls")
     {
@@ -170,27 +111,14 @@ internal sealed class ServerCommand
         HelpName = "pem",
     };
 
-    private readonly Option<TimeSpan?> _drainTimeout = new("--drain-timeout")
-    {
-        Description = "On SIGINT/SIGTERM: how long open connections may go on before they are closed [default: 5s]",
-        CustomParser = OptionParsers.OptionalDurationOrNull("--drain-timeout"),
-        HelpName = "duration",
-    };
+    private readonly Option<TimeSpan?> _drainTimeout = ServerOptionKinds.Duration(
+        "--drain-timeout", "On SIGINT/SIGTERM: how long open connections may go on before they are closed [default: 5s]");
 
-    private readonly Option<TimeSpan?> _statsInterval = new("--stats-interval")
-    {
-        Description = "Period of the one-line stats log; 0 = off [default: 10s]",
-        CustomParser = OptionParsers.OptionalDurationOrNull("--stats-interval"),
-        HelpName = "duration",
-    };
+    private readonly Option<TimeSpan?> _statsInterval = ServerOptionKinds.Duration(
+        "--stats-interval", "Period of the one-line stats log; 0 = off [default: 10s]");
 
-    private readonly Option<string> _logLevel = new("--log-level")
-    {
-        Description = "verbose | debug | information | warning | error",
-        DefaultValueFactory = _ => "information",
-        CustomParser = OptionParsers.Choice("--log-level", "information", "verbose", "debug", "information", "warning", "error"),
-        HelpName = "verbose|debug|information|warning|error",
-    };
+    private readonly Option<string> _logLevel = ServerOptionKinds.Choice(
+        "--log-level", "verbose | debug | information | warning | error", "information", ["verbose", "debug", "information", "warning", "error"]);
 
     private readonly Option<FileInfo?> _logFile = new("--log-file")
     {

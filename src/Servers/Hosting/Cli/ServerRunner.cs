@@ -13,7 +13,7 @@ namespace EchoServers.Servers.Hosting.Cli;
 /// Runs one server until SIGINT/SIGTERM: start, log <c>listening on ip:port</c>, periodic stats, then stop with
 /// the drain timeout and exit 0. A second signal while draining aborts the rest at once.
 /// </summary>
-internal static partial class ServerRunner
+internal static class ServerRunner
 {
     public static async Task<int> RunAsync(ServerOptions options, LoggingOptions logging, MetricsExportOptions? export = null)
     {
@@ -30,7 +30,7 @@ internal static partial class ServerRunner
         var maxConnections = DescriptorBudget.Clamp(options.MaxConnections, fdLimit);
         if (maxConnections < options.MaxConnections)
         {
-            LogDescriptorBudget(logger, options.MaxConnections, maxConnections, fdLimit ?? 0);
+            ProcessLog.DescriptorBudget(logger, options.MaxConnections, maxConnections, fdLimit ?? 0);
             options = options with { MaxConnections = maxConnections };
         }
 
@@ -47,12 +47,12 @@ internal static partial class ServerRunner
             }
             catch (TlsSetupException ex)
             {
-                return Fail(ex.Message);
+                return StartFailure.Report(ex.Message);
             }
 
             if (ServerCertificate.KeyPermissionWarning(tls) is { } warning)
             {
-                LogKeyPermissions(logger, warning);
+                ProcessLog.KeyPermissions(logger, warning);
             }
 
             options = options with { Tls = tls with { Certificate = certificate } };
@@ -67,11 +67,11 @@ internal static partial class ServerRunner
         }
         catch (NotSupportedException ex)
         {
-            return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
+            return StartFailure.Report($"the {Name(options.Model)} model cannot run here: {ex.Message}");
         }
         catch (TlsSetupException ex)
         {
-            return Fail(ex.Message);
+            return StartFailure.Report(ex.Message);
         }
 
         // Subscribed before the loops start, so a crash during the start is not missed.
@@ -106,22 +106,18 @@ internal static partial class ServerRunner
             {
                 await server.StartAsync(CancellationToken.None);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-            {
-                return Fail($"cannot listen on {options.EndPoint}: address already in use");
-            }
             catch (SocketException ex)
             {
-                return Fail($"cannot listen on {options.EndPoint}: {ex.Message}");
+                return StartFailure.CannotListen(options.EndPoint, ex);
             }
             catch (NotSupportedException ex)
             {
-                return Fail($"the {Name(options.Model)} model cannot run here: {ex.Message}");
+                return StartFailure.Report($"the {Name(options.Model)} model cannot run here: {ex.Message}");
             }
             catch (IOException ex)
             {
                 // Kestrel reports bind failures other than "in use" (e.g. permission denied) this way.
-                return Fail($"cannot listen on {options.EndPoint}: {ex.Message}");
+                return StartFailure.Report($"cannot listen on {options.EndPoint}: {ex.Message}");
             }
 
             var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -152,7 +148,7 @@ internal static partial class ServerRunner
             await using var ownedExport = exported;
             if (exportError is not null)
             {
-                return Fail(exportError);
+                return StartFailure.Report(exportError);
             }
 
             var endPoint = server.LocalEndPoint;
@@ -161,11 +157,11 @@ internal static partial class ServerRunner
             var transform = options.Protocol.Transform.ToString().ToLowerInvariant();
             if (logger.IsEnabled(LogLevel.Information))
             {
-                LogListening(logger, endPoint, model, framing, transform);
+                ProcessLog.Listening(logger, endPoint, model, framing, transform);
                 if (options.Model is ServerModel.Async or ServerModel.Kestrel)
                 {
                     var epoll = options.EffectiveTransport == TransportKind.Epoll;
-                    LogTransport(logger, epoll ? "epoll" : "sockets", epoll ? options.Loops : 0);
+                    ProcessLog.Transport(logger, epoll ? "epoll" : "sockets", epoll ? options.Loops : 0);
                 }
 
                 if (certificate is not null)
@@ -185,7 +181,7 @@ internal static partial class ServerRunner
                 if (await Task.WhenAny(stopRequested.Task, crashed) == crashed)
                 {
                     // Part of the server is gone: reset what is left at once and exit non-zero to be restarted.
-                    LogCrashed(logger, crashed.Result.What, FatalExitCode);
+                    ProcessLog.Crashed(logger, crashed.Result.What, FatalExitCode);
                     exitCode = FatalExitCode;
                     await server.StopAsync(TimeSpan.Zero, abort.Token);
                 }
@@ -193,7 +189,7 @@ internal static partial class ServerRunner
                 {
                     var signal = (await stopRequested.Task).ToString();
                     var drain = Protocol.Text.DurationText.Format(options.DrainTimeout);
-                    LogStopping(logger, signal, drain, metrics.Active);
+                    ProcessLog.Stopping(logger, signal, drain, metrics.Active);
                     await server.StopAsync(options.DrainTimeout, abort.Token);
                 }
 
@@ -208,7 +204,7 @@ internal static partial class ServerRunner
                 }
             }
 
-            LogStopped(logger);
+            ProcessLog.Stopped(logger);
         }
 
         return exitCode;
@@ -221,41 +217,11 @@ internal static partial class ServerRunner
         var source = options.Tls.CertificatePath ?? "self-signed at start-up";
         var names = ServerCertificate.AlternativeNames(certificate);
         var fingerprint = ServerCertificate.Fingerprint(certificate);
-        LogTls(logger, certificate.Subject, names, source, notAfter, deadline, fingerprint);
+        ProcessLog.Tls(logger, certificate.Subject, names, source, notAfter, deadline, fingerprint);
     }
 
     /// <summary>The exit code after a loop thread crashed (see <see cref="FatalErrors"/>).</summary>
     public const int FatalExitCode = 3;
 
     private static string Name(ServerModel model) => model.ToString().ToLowerInvariant();
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"echo-server: {message}");
-        return 1;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "listening on {EndPoint} (model {Model}, framing {Framing}, transform {Transform})")]
-    private static partial void LogListening(ILogger logger, System.Net.IPEndPoint endPoint, string model, string framing, string transform);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "transport {Transport} (loops {Loops}; 0 = System.Net.Sockets)")]
-    private static partial void LogTransport(ILogger logger, string transport, int loops);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "tls 1.2/1.3: certificate {Subject} ({Names}), {Source}, valid until {NotAfter}, handshake deadline {Deadline}, SHA-256 fingerprint {Fingerprint}")]
-    private static partial void LogTls(ILogger logger, string subject, string names, string source, string notAfter, string deadline, string fingerprint);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping; {Active} connections may finish within {Drain}")]
-    private static partial void LogStopping(ILogger logger, string signal, string drain, long active);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "--max-connections {Requested} lowered to {Allowed}: the open-file limit is {Limit} and the runtime needs a reserve (raise it with ulimit -n)")]
-    private static partial void LogDescriptorBudget(ILogger logger, int requested, int allowed, long limit);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "{What} crashed: stopping and exiting with code {ExitCode} so that a supervisor restarts the server")]
-    private static partial void LogCrashed(ILogger logger, string what, int exitCode);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
-    private static partial void LogKeyPermissions(ILogger logger, string warning);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
-    private static partial void LogStopped(ILogger logger);
 }

@@ -15,8 +15,7 @@ internal sealed partial class GroupStatsReporter : IDisposable
     private readonly ILogger _logger;
     private readonly Timer? _timer;
     private readonly Lock _gate = new();
-    private MetricsSnapshot _last;
-    private long _lastTimestamp = Environment.TickCount64;
+    private readonly StatsInterval _interval = new(default);
 
     public GroupStatsReporter(Func<IEnumerable<MetricsSnapshot>> totals, Func<int> running, int processes, Func<int> restarts, ILogger logger, TimeSpan interval)
     {
@@ -44,17 +43,15 @@ internal sealed partial class GroupStatsReporter : IDisposable
         lock (_gate)
         {
             var now = Sum();
-            if (now == _last && now.Active == 0)
+            if (!_interval.TryAdvance(now, out var last, out var seconds))
             {
                 return;
             }
 
-            var timestamp = Environment.TickCount64;
-            var seconds = Math.Max(0.001, (timestamp - _lastTimestamp) / 1000.0);
             var running = _running();
             var restarts = _restarts();
-            var bytesIn = Rate(now.BytesIn - _last.BytesIn, seconds);
-            var bytesOut = Rate(now.BytesOut - _last.BytesOut, seconds);
+            var bytesIn = StatsInterval.ByteRate(now.BytesIn - last.BytesIn, seconds);
+            var bytesOut = StatsInterval.ByteRate(now.BytesOut - last.BytesOut, seconds);
             LogStats(
                 _logger,
                 running,
@@ -63,7 +60,7 @@ internal sealed partial class GroupStatsReporter : IDisposable
                 now.Active,
                 now.Accepted,
                 now.Rejected,
-                (now.Messages - _last.Messages) / seconds,
+                (now.Messages - last.Messages) / seconds,
                 bytesIn,
                 bytesOut,
                 now.ProtocolErrors,
@@ -71,19 +68,10 @@ internal sealed partial class GroupStatsReporter : IDisposable
                 now.IdleCloses,
                 now.SendTimeouts,
                 now.Failures);
-            _last = now;
-            _lastTimestamp = timestamp;
         }
     }
 
     public void Dispose() => _timer?.Dispose();
-
-    private static string Rate(long bytes, double seconds) => (bytes / seconds) switch
-    {
-        >= 1024 * 1024 and var r => $"{r / (1024 * 1024):0.0} MiB/s",
-        >= 1024 and var r => $"{r / 1024:0.0} KiB/s",
-        var r => $"{r:0} B/s",
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stats: workers {Running}/{Processes}, restarts {Restarts}, active {Active}, accepted {Accepted}, rejected {Rejected}, {MessagesPerSecond:0} msgs/s, in {BytesIn}, out {BytesOut}, protocol errors {ProtocolErrors}, resets {Resets}, idle closes {IdleCloses}, send timeouts {SendTimeouts}, failures {Failures}")]
     private static partial void LogStats(ILogger logger, int running, int processes, int restarts, long active, long accepted, long rejected, double messagesPerSecond, string bytesIn, string bytesOut, long protocolErrors, long resets, long idleCloses, long sendTimeouts, long failures);

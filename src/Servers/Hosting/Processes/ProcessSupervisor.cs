@@ -14,7 +14,7 @@ namespace EchoServers.Servers.Hosting.Processes;
 /// a worker that dies or hangs (<see cref="HungWorkers"/>; with <see cref="RestartBackoff"/>, one line per restart), relays SIGINT/SIGTERM to every
 /// worker as SIGTERM so each drains, logs one stats line summed over the workers, and exits 0 when all have.
 /// </summary>
-internal sealed partial class ProcessSupervisor : IDisposable
+internal sealed class ProcessSupervisor : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -51,13 +51,9 @@ internal sealed partial class ProcessSupervisor : IDisposable
         {
             reservation = new PortReservation(_options.EndPoint);
         }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-        {
-            return Fail($"cannot listen on {_options.EndPoint}: address already in use");
-        }
         catch (SocketException ex)
         {
-            return Fail($"cannot listen on {_options.EndPoint}: {ex.Message}");
+            return StartFailure.CannotListen(_options.EndPoint, ex);
         }
 
         using (reservation)
@@ -78,7 +74,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
 
                 await Task.WhenAll(firstRuns);
                 var failed = firstRuns.Select((t, i) => (t, i)).FirstOrDefault(x => x.t.Result != 0);
-                return Fail(failed.t is null
+                return StartFailure.Report(failed.t is null
                     ? $"the workers did not all listen within {StartTimeout.TotalSeconds:0} s"
                     : $"worker {failed.i + 1} exited before listening ({Signals.DescribeExit(failed.t.Result)})");
             }
@@ -97,7 +93,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
                 }
 
                 await Task.WhenAll(firstRuns);
-                return Fail(exportError);
+                return StartFailure.Report(exportError);
             }
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -106,7 +102,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
             var line = $"listening on {endPoint} (model {model}, framing {_options.Protocol.Framing.ToString().ToLowerInvariant()}, transform {_options.Protocol.Transform.ToString().ToLowerInvariant()}, {_processes} processes, --max-connections {_options.MaxConnections} per process)";
             if (_logger.IsEnabled(LogLevel.Information))
             {
-                LogListening(_logger, line);
+                ProcessLog.GroupListening(_logger, line);
             }
             else
             {
@@ -126,11 +122,11 @@ internal sealed partial class ProcessSupervisor : IDisposable
             var failures = exitCodes.Count(code => code != 0);
             if (failures > 0)
             {
-                LogWorkersFailed(_logger, failures, _processes);
+                ProcessLog.WorkersFailed(_logger, failures, _processes);
                 return 1;
             }
 
-            LogStopped(_logger);
+            ProcessLog.Stopped(_logger);
             return 0;
         }
     }
@@ -154,11 +150,11 @@ internal sealed partial class ProcessSupervisor : IDisposable
             var restarts = Interlocked.Increment(ref _restarts);
             if (worker.KilledAsHung)
             {
-                LogHungRestart(_logger, worker.Index, pid, HungWorkers.After.TotalSeconds, delay.TotalSeconds, restarts);
+                ProcessLog.HungRestart(_logger, worker.Index, pid, HungWorkers.After.TotalSeconds, delay.TotalSeconds, restarts);
             }
             else if (_logger.IsEnabled(LogLevel.Warning))
             {
-                LogRestart(_logger, worker.Index, pid, Signals.DescribeExit(code), delay.TotalSeconds, restarts);
+                ProcessLog.Restart(_logger, worker.Index, pid, Signals.DescribeExit(code), delay.TotalSeconds, restarts);
             }
             while (true)
             {
@@ -181,7 +177,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
                 delay = backoff.Next(TimeSpan.Zero);
                 if (_logger.IsEnabled(LogLevel.Warning))
                 {
-                    LogStartFailed(_logger, worker.Index, error, delay.TotalSeconds);
+                    ProcessLog.StartFailed(_logger, worker.Index, error, delay.TotalSeconds);
                 }
             }
         }
@@ -228,7 +224,7 @@ internal sealed partial class ProcessSupervisor : IDisposable
         await Task.Delay(_options.DrainTimeout + KillGrace).ConfigureAwait(false);
         foreach (var worker in workers.Where(w => w.Running))
         {
-            LogKilled(_logger, worker.Index, worker.ProcessId, Protocol.Text.DurationText.Format(_options.DrainTimeout + KillGrace));
+            ProcessLog.Killed(_logger, worker.Index, worker.ProcessId, Protocol.Text.DurationText.Format(_options.DrainTimeout + KillGrace));
             worker.Kill();
         }
     }
@@ -242,41 +238,11 @@ internal sealed partial class ProcessSupervisor : IDisposable
         {
             var signal = context.Signal.ToString();
             var drain = Protocol.Text.DurationText.Format(_options.DrainTimeout);
-            LogStopping(_logger, signal, _processes, drain);
+            ProcessLog.WorkersStopping(_logger, signal, _processes, drain);
         }
 
         RequestStop();
     }
 
     public void Dispose() => _stopping.Dispose();
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"echo-server: {message}");
-        return 1;
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Line}")]
-    private static partial void LogListening(ILogger logger, string line);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) died with {Exit}; restarting in {Delay:0.0} s (restart {Restarts})")]
-    private static partial void LogRestart(ILogger logger, int index, int pid, string exit, double delay, int restarts);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) hung: no report for {Silence:0.#} s; killed, restarting in {Delay:0.0} s (restart {Restarts})")]
-    private static partial void LogHungRestart(ILogger logger, int index, int pid, double silence, double delay, int restarts);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} could not be restarted: {Error}; retrying in {Delay:0.0} s")]
-    private static partial void LogStartFailed(ILogger logger, int index, string error, double delay);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Index} (pid {Pid}) did not exit within {Deadline} of the stop; killed")]
-    private static partial void LogKilled(ILogger logger, int index, int pid, string deadline);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Signal}: stopping {Processes} workers; their connections may finish within {Drain}")]
-    private static partial void LogStopping(ILogger logger, string signal, int processes, string drain);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Failures} of {Processes} workers did not exit cleanly")]
-    private static partial void LogWorkersFailed(ILogger logger, int failures, int processes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
-    private static partial void LogStopped(ILogger logger);
 }
