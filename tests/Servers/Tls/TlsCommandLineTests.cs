@@ -33,6 +33,8 @@ public sealed class TlsCommandLineTests
     [Theory]
     [InlineData("async", new string[0], TransportKind.Epoll)] // TLS is a connection layer over any transport
     [InlineData("async", new[] { "--transport", "sockets" }, TransportKind.Sockets)]
+    [InlineData("async", new[] { "--transport", "epoll" }, TransportKind.Epoll)] // named, not only by default
+    [InlineData("kestrel", new[] { "--transport", "epoll" }, TransportKind.Epoll)]
     [InlineData("kestrel", new string[0], TransportKind.Epoll)] // Kestrel's TLS middleware runs on either transport
     public void Tls_runs_on_the_default_transport_or_the_one_asked_for(string model, string[] transport, TransportKind expected)
     {

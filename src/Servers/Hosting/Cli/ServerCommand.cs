@@ -170,9 +170,8 @@ internal sealed class ServerCommand
                 result.AddError($"--transport applies to --model async and kestrel only, not {model}");
             }
 
-            var transport = result.GetResult(_transport)?.Tokens is { Count: > 0 } t ? t[^1].Value.ToLowerInvariant() : "sockets";
             var processes = result.GetResult(_processes)?.Tokens is { Count: > 0 } p ? p[^1].Value : "1";
-            foreach (var error in TlsConflicts(result.GetValue(_tls), result.GetResult(_cert) is not null, result.GetResult(_key) is not null, model, transport, processes != "1"))
+            foreach (var error in TlsConflicts(result.GetValue(_tls), result.GetResult(_cert) is not null, result.GetResult(_key) is not null, model, processes != "1"))
             {
                 result.AddError(error);
             }
@@ -182,7 +181,7 @@ internal sealed class ServerCommand
     public RootCommand Root { get; }
 
     /// <summary>Why <c>--tls</c>, <c>--cert</c> and <c>--key</c> cannot go with the rest of the command line (nothing when they can).</summary>
-    private static IEnumerable<string> TlsConflicts(bool tls, bool cert, bool key, string model, string transport, bool processes)
+    private static IEnumerable<string> TlsConflicts(bool tls, bool cert, bool key, string model, bool processes)
     {
         if (!tls)
         {
@@ -203,10 +202,6 @@ internal sealed class ServerCommand
         {
             // SslStream wants a stream to block or await on; the loop has neither (see docs/servers.md, TLS).
             yield return "--tls is not supported by the eventloop model";
-        }
-        else if (model == "async" && transport == "epoll")
-        {
-            yield return "--tls is not supported by the async model on --transport epoll (use --transport sockets, or --model kestrel)";
         }
 
         if (processes && !cert)

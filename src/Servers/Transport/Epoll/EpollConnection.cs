@@ -23,6 +23,11 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// <see cref="LingeringClose.MaxBytes"/>: closing with unread input would reset the connection under the last reply.
 /// Abort closes at once with SO_LINGER 0 (RST).
 /// </para>
+/// <para>
+/// Over 300 lines across its three files on purpose: it is Kestrel's <see cref="ConnectionContext"/> with the five
+/// feature interfaces Kestrel asks of a transport's connection, and every field is the loop thread's state of one
+/// socket; receiving and sending are each in their own file, and the output's buffering is <see cref="EpollOutput"/>.
+/// </para>
 /// </summary>
 internal sealed partial class EpollConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature
