@@ -245,9 +245,5 @@ internal static class TlsRunner
         };
     }
 
-    private static TimeSpan ProcessCpu()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
+    private static TimeSpan ProcessCpu() => Environment.CpuUsage.TotalTime;
 }

@@ -36,6 +36,8 @@ internal sealed class TlsShard : ILoadWorker
 
     public long AllocatedBytes => 0;
 
+    public AllocationWindow? AllocationWindow => null;
+
     /// <summary>Handshakes completed (every phase).</summary>
     public long Handshakes;
 

@@ -36,7 +36,7 @@ internal sealed partial class TlsSlot
     {
         _owner = owner;
         Shard = shard;
-        Book = new LoadConnection(index, null, window, carrySize) { Dead = true };
+        Book = new LoadConnection(index, fd: -1, window, carrySize) { Dead = true };
 
         // A TLS record carries at most 16 KiB of plaintext, so a read returns at most that much after the carry.
         _readBuffer = new byte[carrySize + (16 * 1024)];
