@@ -205,7 +205,7 @@ internal sealed class LoadConnection
     /// Room for <paramref name="size"/> more bytes at the end of the pending output: compacts first, grows (doubling)
     /// only when the live bytes do not fit, so the steady state allocates nothing.
     /// </summary>
-    public Span<byte> PendingTail(int size)
+    private Span<byte> PendingTail(int size)
     {
         if (_pending is null || _pendingEnd + size > _pending.Length)
         {
@@ -228,8 +228,6 @@ internal sealed class LoadConnection
 
         return _pending.AsSpan(_pendingEnd, size);
     }
-
-    public void CommitPending(int written) => _pendingEnd += written;
 
     /// <summary>Bytes waiting to be written.</summary>
     public int PendingLength => _pendingEnd - _pendingStart;

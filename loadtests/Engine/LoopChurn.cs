@@ -154,8 +154,7 @@ internal sealed class LoopChurn
     {
         connection.ResetForNewConnection();
         connection.ConnectStartTs = now;
-        var source = _run.Sources.Count > 0 ? _run.Sources[Math.Min(connection.Index / _run.PerSource, _run.Sources.Count - 1)] : null;
-        var errno = TcpConnect.Begin(_run.TargetAddress, source, out var fd);
+        var errno = TcpConnect.Begin(_run.TargetAddress, _run.SourceFor(connection.Index), out var fd);
         if (errno != 0)
         {
             ConnectFailed(connection, ConnectFailures.FromErrno(errno), now);

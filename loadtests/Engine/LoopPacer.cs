@@ -61,7 +61,7 @@ internal sealed class LoopPacer
         return ticks <= 0 ? 0 : Math.Min(MaxWaitNs, ticks * 1_000_000_000 / Stopwatch.Frequency);
     }
 
-    /// <summary>Queues every message due by <paramref name="now"/> and writes each connection's queue in one send.</summary>
+    /// <summary>Claims every message due by <paramref name="now"/> and writes each connection's claimed messages in one send.</summary>
     public void SendDue(long now)
     {
         _awaitingConnection = false;
@@ -124,10 +124,8 @@ internal sealed class LoopPacer
             return;
         }
 
-        var seq = connection.Claim(due, due);
-        var size = _run.Sizes.SizeOf(connection.Id, seq);
-        var span = connection.PendingTail(size + _run.Overhead);
-        connection.CommitPending(LoadConnection.WriteMessage(_run.Framer, span, connection.Id, seq, size));
+        // Claimed only: its bytes are generated when the connection is written, at the end of this pass.
+        connection.Claim(due, due);
         _loop.Counters.Sent++;
         if (!connection.Dirty)
         {

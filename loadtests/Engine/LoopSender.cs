@@ -100,31 +100,12 @@ internal sealed unsafe class LoopSender
         FlushWrite(connection);
     }
 
-    /// <summary>EPOLLOUT: writes what was held back (open model: stamps it first); stops asking once it is all out.</summary>
+    /// <summary>
+    /// EPOLLOUT: writes what was held back; once it is all out, stops asking and (open model) writes the messages
+    /// that fell due meanwhile.
+    /// </summary>
     public void OnWritable(LoadConnection connection)
     {
-        if (_run.IsOpen)
-        {
-            StampQueued(connection, Stopwatch.GetTimestamp());
-        }
-
-        if (!connection.TryFlushPending(out _))
-        {
-            _loop.Fail(connection, ref _loop.Counters.Reset, atLeastOne: true);
-            return;
-        }
-
-        if (!connection.HasPending && connection.WaitingToWrite)
-        {
-            connection.WaitingToWrite = false;
-            _loop.Watch(connection, writable: false);
-        }
-    }
-
-    /// <summary>Open model: writes the messages queued on <paramref name="connection"/>, stamped with <paramref name="sentAt"/>.</summary>
-    public void WriteQueued(LoadConnection connection, long sentAt)
-    {
-        StampQueued(connection, sentAt);
         if (!connection.TryFlushPending(out _))
         {
             _loop.Fail(connection, ref _loop.Counters.Reset, atLeastOne: true);
@@ -133,13 +114,48 @@ internal sealed unsafe class LoopSender
 
         if (connection.HasPending)
         {
-            connection.WaitingToWrite = true;
-            _loop.Watch(connection, writable: true);
+            return;
+        }
+
+        if (connection.WaitingToWrite)
+        {
+            connection.WaitingToWrite = false;
+            _loop.Watch(connection, writable: false);
+        }
+
+        if (_run.IsOpen)
+        {
+            WriteQueued(connection, Stopwatch.GetTimestamp());
         }
     }
 
-    /// <summary>Records the actual send time of each message queued on <paramref name="connection"/> since its last write.</summary>
-    private void StampQueued(LoadConnection connection, long now) => SendStamps.Record(_run, connection, _loop, connection.NextSeq, now);
+    /// <summary>
+    /// Open model: generates the messages claimed on <paramref name="connection"/> and not written yet into this
+    /// thread's write buffer, stamps them with <paramref name="sentAt"/> and sends them in one send. Only what a full
+    /// socket buffer refuses is kept (the connection's pending output, until EPOLLOUT): a burst of due messages over
+    /// thousands of connections (after a pause of the process) thus costs no buffer per connection.
+    /// </summary>
+    public void WriteQueued(LoadConnection connection, long sentAt)
+    {
+        var seq = connection.FirstUnstamped;
+        var end = connection.NextSeq;
+        while (seq != end && !connection.WaitingToWrite && !connection.Dead)
+        {
+            var length = 0;
+            while (seq != end && length + _run.MaxWire <= _writeBuffer.Length)
+            {
+                length += LoadConnection.WriteMessage(_run.Framer, _writeBuffer.AsSpan(length), connection.Id, seq, _run.Sizes.SizeOf(connection.Id, seq));
+                seq++;
+            }
+
+            SendStamps.Record(_run, connection, _loop, seq, sentAt);
+            _writeLength = length;
+            if (!FlushWrite(connection))
+            {
+                return;
+            }
+        }
+    }
 
     private bool FlushWrite(LoadConnection connection)
     {

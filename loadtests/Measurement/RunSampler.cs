@@ -25,9 +25,9 @@ internal sealed class RunSampler
 
     /// <summary>
     /// A sampler over <paramref name="loops"/>; <paramref name="connectPhase"/> holds the connect phase's failures for
-    /// the live metrics (null when the engine counts them in its workers).
+    /// the live metrics (the workers count the later ones).
     /// </summary>
-    public RunSampler(RunContext run, ILoadWorker[] loops, LoadConnection[] connections, IProgressSink progress, WorkerCounters? connectPhase = null)
+    public RunSampler(RunContext run, ILoadWorker[] loops, LoadConnection[] connections, IProgressSink progress, params WorkerCounters[] connectPhase)
     {
         _run = run;
         _loops = loops;

@@ -37,13 +37,13 @@ internal sealed class LoadMetrics
     /// A run starts: its workers' counters (and the connect phase's, whose failures are
     /// <c>echoload_errors_total{kind="connect"}</c> too) are read from now on; the previous run's last values are kept.
     /// </summary>
-    public void Attach(RunContext run, ILoadWorker[] workers, LoadConnection?[] connections, WorkerCounters? connectPhase = null)
+    public void Attach(RunContext run, ILoadWorker[] workers, LoadConnection?[] connections, params WorkerCounters[] connectPhase)
     {
         lock (_gate)
         {
             _finished = _finished.Add(Read(_counters));
             _run = run;
-            _counters = connectPhase is null ? [.. workers.Select(w => w.Counters)] : [.. workers.Select(w => w.Counters), connectPhase];
+            _counters = [.. workers.Select(w => w.Counters), .. connectPhase];
             _connections = connections;
             _previousSecond = 0;
             _achievedRate = 0;
