@@ -71,12 +71,13 @@ internal sealed class LoopPacer
             // finish between the two reads, and a schedule with connections to send on would be dropped.
             var connectingDone = _run.ConnectingDone;
             var connection = NextLive();
-            if (connection is null)
+            if (connection is null || (!connectingDone && connection.Outstanding >= connection.Window))
             {
                 if (!connectingDone)
                 {
-                    // Immediate start, no connection up yet: the message stays due and goes (late, and measured
-                    // from its due time) on the first connection to arrive, whose EPOLLOUT wakes this thread.
+                    // Immediate start, no connection with room up yet: the message stays due and goes (late, and
+                    // measured from its due time) on the next connection to arrive or to get a reply, whose event
+                    // wakes this thread — not as overflow on the few first connections, while thousands still open.
                     _awaitingConnection = true;
                     break;
                 }
