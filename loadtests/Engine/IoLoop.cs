@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
-using EchoServers.Load.Measurement;
-using HdrHistogram;
 
 namespace EchoServers.Load.Engine;
 
@@ -13,7 +11,7 @@ namespace EchoServers.Load.Engine;
 /// (<see cref="LoopChurn"/>) and the open model's schedule (<see cref="LoopPacer"/>). No allocation per message or per
 /// established connection: buffers are per thread, payloads are generated, histograms are preallocated.
 /// </summary>
-internal sealed unsafe class IoLoop : ILoadWorker, IDisposable
+internal sealed unsafe class IoLoop : WorkerRecords, IDisposable
 {
     private const int MaxEvents = 256;
     private static readonly long HousekeepingTicks = Stopwatch.Frequency / 100;
@@ -26,6 +24,7 @@ internal sealed unsafe class IoLoop : ILoadWorker, IDisposable
     private readonly byte* _events;
     private readonly PendingBuffers _pendingBuffers = new();
     private long _nextTimeoutScan;
+    private long _allocatedBytes;
     private Thread? _thread;
 
     public IoLoop(RunContext run, int index, int count, int capacity)
@@ -65,37 +64,14 @@ internal sealed unsafe class IoLoop : ILoadWorker, IDisposable
 
     public LoopPacer Pacer { get; }
 
-    public WorkerCounters Counters { get; } = new();
-
-    /// <summary>Latency of every reply, read each second by the reporter.</summary>
-    public Recorder LatencyInterval { get; } = Histograms.CreateRecorder();
-
-    /// <summary>Send lateness (actual − intended send time) of every message, read each second.</summary>
-    public Recorder LatenessInterval { get; } = Histograms.CreateRecorder();
-
-    /// <summary>Latency (from the intended send time) of measured messages.</summary>
-    public LongHistogram Latency { get; } = Histograms.Create();
-
-    /// <summary>Service time (from the actual send) of measured messages.</summary>
-    public LongHistogram Service { get; } = Histograms.Create();
-
-    /// <summary>Send lateness of measured messages.</summary>
-    public LongHistogram Lateness { get; } = Histograms.Create();
-
-    /// <summary>Each connection's time from its connect start to its first correct reply, whatever the window.</summary>
-    public LongHistogram FirstReply { get; } = Histograms.Create();
-
-    /// <summary>Connect start → established of every connect this thread made (churn).</summary>
-    public LongHistogram ConnectLatency { get; } = Histograms.Create();
-
     /// <summary>The connections added so far.</summary>
     public ReadOnlySpan<LoadConnection> Connections => _connections.AsSpan(0, Volatile.Read(ref _count));
 
     /// <summary>Bytes this I/O thread allocated over the whole run (warm-up included).</summary>
-    public long AllocatedBytes { get; private set; }
+    public override long AllocatedBytes => _allocatedBytes;
 
     /// <summary>Bytes this I/O thread allocated inside the measured window, and the replies it took in meanwhile.</summary>
-    public AllocationWindow AllocationWindow { get; } = new();
+    public override AllocationWindow AllocationWindow { get; } = new();
 
     /// <summary>Completes when the thread has finished (faults if it crashed).</summary>
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -212,7 +188,7 @@ internal sealed unsafe class IoLoop : ILoadWorker, IDisposable
             }
         }
 
-        AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
+        _allocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
     }
 
     private void Dispatch(LoadConnection connection, uint mask, long now)
