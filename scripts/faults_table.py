@@ -1,7 +1,8 @@
 """Prints one line per reliability case from TRX files: case, model, pass/fail, figure (a Markdown table with --markdown;
 one row per case and one column per model with --pivot, as in docs/reliability.md).
 
-The model is read from the test class: <Model>SurvivalTests or <Model>MatrixTests -> model, FaultProxyTests -> proxy. The figure is the
+The model is read from the test class: <Model><Transport>ConformanceTests (the survival cases), <Model><Transport>MatrixTests -> model,
+TinyEchoServerSurvivalTests -> tiny, FaultProxyTests -> proxy. The figure is the
 line a test wrote as 'figure: ...' (tests/Reliability/Figure.cs); without one, the test's duration stands in.
 """
 import pathlib
@@ -18,8 +19,12 @@ def model_of(class_name: str) -> str:
         return "proxy"
     if short in ("ProcessEchoServerTests", "ProcSampleTests", "DescriptorBudgetTests"):
         return "tools"
-    match = re.match(r"(.+?)(EchoServer)?(Survival|Matrix)Tests$", short)
-    return match.group(1).lower() if match else short
+    match = re.match(r"(.+?)(EchoServer)?(Survival|Matrix|Conformance)Tests$", short)
+    if not match:
+        return short
+    # A variant is <Model><Transport>[Tls]: AsyncEpoll and AsyncSockets are both the async model's column.
+    variant = match.group(1).lower()
+    return next((m for m in MODELS if variant.startswith(m)), variant)
 
 
 def duration_ms(text: str) -> str:

@@ -1,11 +1,9 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 /// <summary>TLS is a connection layer over any transport: the async model's TLS on the project's epoll transport (its default on Linux).</summary>
 public sealed class AsyncEpollTlsConformanceTests : TlsConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Async;
-
-    protected override ServerOptions Configure(ServerOptions options) => options with { Transport = TransportKind.Epoll };
+    protected override ServerVariant Variant => ServerVariant.AsyncEpoll;
 }

@@ -1,10 +1,8 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 public sealed class AsyncSocketsTlsConformanceTests : TlsConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Async;
-
-    protected override ServerOptions Configure(ServerOptions options) => options with { Transport = TransportKind.Sockets };
+    protected override ServerVariant Variant => ServerVariant.AsyncSockets;
 }

@@ -40,13 +40,8 @@ public abstract partial class EchoServerConformanceTests
         }
 
         // Frames cut at random points, sent while the replies are read: no frame boundary lines up with a read.
-        var receiving = client.ReceiveExactlyAsync((int)expected.Length, Timeout);
-        foreach (var piece in Payloads.SplitRandomly(request.ToArray(), seed: 2, maxChunk: 20_000))
-        {
-            await client.SendAsync(piece);
-        }
-
-        Assert.Equal(Payloads.Sha256(expected.ToArray()), Payloads.Sha256(await receiving));
+        var echoed = await client.ExchangeInRandomPiecesAsync(request.ToArray(), (int)expected.Length, seed: 2, maxChunk: 20_000, Timeout);
+        Assert.Equal(Payloads.Sha256(expected.ToArray()), Payloads.Sha256(echoed));
         if (framing != FramingKind.Raw)
         {
             Assert.True(await server.WaitForAsync(m => m.Messages == 60), $"expected 60 messages, saw {server.Metrics.Snapshot().Messages}");

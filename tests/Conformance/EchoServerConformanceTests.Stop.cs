@@ -63,7 +63,7 @@ public abstract partial class EchoServerConformanceTests
     public async Task Stop_before_start_then_dispose_is_harmless()
     {
         using var metrics = new EchoMetrics();
-        var server = ServerFactory.Create(Configure(TestServers.Defaults(Model)), metrics, NullLoggerFactory.Instance);
+        var server = ServerFactory.Create(ForSuite(Variant.Apply(TestServers.Defaults(Model))), metrics, NullLoggerFactory.Instance);
         await server.StopAsync(TimeSpan.Zero, CancellationToken.None).WaitAsync(Timeout, TestContext.Current.CancellationToken);
         await server.DisposeAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
         Assert.Throws<InvalidOperationException>(() => server.LocalEndPoint);

@@ -1,8 +1,8 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 public sealed class EventLoopConformanceTests : EchoServerConformanceTests
 {
-    protected override ServerModel Model => ServerModel.EventLoop;
+    protected override ServerVariant Variant => ServerVariant.EventLoop;
 }

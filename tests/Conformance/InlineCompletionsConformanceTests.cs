@@ -31,7 +31,7 @@ public sealed class InlineCompletionsConformanceTests
 
     [Theory]
     [InlineData(ServerModel.Async, typeof(AsyncSocketsConformanceTests))]
-    [InlineData(ServerModel.Kestrel, typeof(KestrelConformanceTests))]
+    [InlineData(ServerModel.Kestrel, typeof(KestrelSocketsConformanceTests))]
     public async Task Conformance_cases_pass_with_inline_socket_completions_on_as_the_host_sets_them(ServerModel model, Type suite)
     {
         // The host would turn them on for these options (it does so only for pipe models without simulated work).

@@ -1,11 +1,9 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 /// <summary>Kestrel's TLS middleware is transport-agnostic: the same suite on the project's epoll transport.</summary>
 public sealed class KestrelEpollTlsConformanceTests : TlsConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Kestrel;
-
-    protected override ServerOptions Configure(ServerOptions options) => options with { Transport = TransportKind.Epoll };
+    protected override ServerVariant Variant => ServerVariant.KestrelEpoll;
 }

@@ -6,14 +6,12 @@ using EchoServers.Tests.Infrastructure;
 namespace EchoServers.Tests.Conformance;
 
 /// <summary>
-/// The pool passes the shared suite with enough workers for its concurrency (a worker owns a connection, so the
-/// default 5 could never serve 100 clients at once), plus the one behaviour only it has: the waiting queue.
+/// The pool passes the shared suite (which gives it enough workers for its crowds), plus the one behaviour only
+/// it has: five workers by default, and the waiting queue.
 /// </summary>
 public sealed class PoolConformanceTests : EchoServerConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Pool;
-
-    protected override ServerOptions Configure(ServerOptions options) => options with { Workers = 110 };
+    protected override ServerVariant Variant => ServerVariant.Pool;
 
     [Fact]
     public async Task Full_queue_refuses_at_once_with_a_reason_and_serves_the_waiting_later()

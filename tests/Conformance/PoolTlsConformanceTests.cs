@@ -1,11 +1,8 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 public sealed class PoolTlsConformanceTests : TlsConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Pool;
-
-    // The handshake runs on the worker: enough of them for the tests' concurrent clients.
-    protected override ServerOptions Configure(ServerOptions options) => options with { Workers = 8 };
+    protected override ServerVariant Variant => ServerVariant.Pool;
 }

@@ -1,11 +1,9 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
-/// <summary>The threads model with <c>--spare-threads 0</c>: one accept thread starting a thread per connection.</summary>
+/// <summary>The threads model's first step (<c>--spare-threads 0</c>): one accept thread starting a thread per connection.</summary>
 public sealed class ThreadsAcceptLoopConformanceTests : EchoServerConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Threads;
-
-    protected override ServerOptions Configure(ServerOptions options) => options with { SpareThreads = 0 };
+    protected override ServerVariant Variant => ServerVariant.ThreadsAcceptLoop;
 }

@@ -1,8 +1,8 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Conformance;
 
 public sealed class ThreadsTlsConformanceTests : TlsConformanceTests
 {
-    protected override ServerModel Model => ServerModel.Threads;
+    protected override ServerVariant Variant => ServerVariant.Threads;
 }

@@ -26,17 +26,17 @@ public abstract partial class TlsConformanceTests
 
     private static readonly string Pinned = ServerCertificate.Fingerprint(Certificate);
 
-    /// <summary>The model under test.</summary>
-    protected abstract ServerModel Model { get; }
+    /// <summary>The variant under test: the one thing each sealed subclass says.</summary>
+    protected abstract ServerVariant Variant { get; }
 
-    /// <summary>Adjusts the options of every test (transport, workers).</summary>
-    protected virtual ServerOptions Configure(ServerOptions options) => options;
-
-    /// <summary>Starts the model over TLS with the subclass's adjustments, then the test's.</summary>
+    /// <summary>Starts the variant over TLS, then applies the test's changes.</summary>
     protected Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null) =>
-        TestServers.StartAsync(Model, o =>
+        Variant.StartAsync(o =>
         {
-            o = Configure(o with { Tls = new TlsOptions { Certificate = Certificate } });
+            o = o with { Tls = new TlsOptions { Certificate = Certificate } };
+
+            // The pool runs the handshake on its worker: enough of them for the tests' concurrent clients.
+            o = o.Model == ServerModel.Pool ? o with { Workers = 8 } : o;
             return configure is null ? o : configure(o);
         });
 
@@ -70,13 +70,7 @@ public abstract partial class TlsConformanceTests
         await using var client = await ConnectAsync(server);
         var payload = Payloads.Random(1024 * 1024, seed: 1689);
 
-        var receiving = client.ReceiveExactlyAsync(payload.Length, Timeout);
-        foreach (var piece in Payloads.SplitRandomly(payload, seed: 8, maxChunk: 50_000))
-        {
-            await client.SendAsync(piece);
-        }
-
-        var echoed = await receiving;
+        var echoed = await client.ExchangeInRandomPiecesAsync(payload, payload.Length, seed: 8, maxChunk: 50_000, Timeout);
         Assert.Equal(Payloads.Sha256(payload), Payloads.Sha256(echoed));
         Assert.True(await server.WaitForAsync(m => m.BytesOut == payload.Length), "bytes out should count the plaintext payload");
         Assert.Equal(1, server.Metrics.Snapshot().Handshakes);

@@ -112,6 +112,22 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>Sends <paramref name="text"/> as UTF-8.</summary>
     public Task SendAsync(string text, TimeSpan? timeout = null) => SendAsync(Encoding.UTF8.GetBytes(text), timeout);
 
+    /// <summary>
+    /// Sends <paramref name="request"/> cut at random points (seeded) while receiving <paramref name="replyLength"/>
+    /// bytes, and returns them: a client that sent everything first would stall on the server's backpressure, and no
+    /// frame boundary lines up with a write.
+    /// </summary>
+    public async Task<byte[]> ExchangeInRandomPiecesAsync(ReadOnlyMemory<byte> request, int replyLength, int seed, int maxChunk, TimeSpan? timeout = null)
+    {
+        var receiving = ReceiveExactlyAsync(replyLength, timeout);
+        foreach (var piece in Payloads.SplitRandomly(request, seed, maxChunk))
+        {
+            await SendAsync(piece, timeout);
+        }
+
+        return await receiving;
+    }
+
     /// <summary>Receives exactly <paramref name="count"/> bytes; throws <see cref="EndOfStreamException"/> at EOF first.</summary>
     public async Task<byte[]> ReceiveExactlyAsync(int count, TimeSpan? timeout = null)
     {

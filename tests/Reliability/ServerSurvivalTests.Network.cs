@@ -9,6 +9,7 @@ namespace EchoServers.Tests.Reliability;
 public abstract partial class ServerSurvivalTests
 {
     [Theory]
+    [Trait("Category", "Reliability")]
     [InlineData("latency")]
     [InlineData("slicer")]
     [InlineData("bandwidth")]
@@ -77,6 +78,7 @@ public abstract partial class ServerSurvivalTests
     }
 
     [Theory]
+    [Trait("Category", "Reliability")]
     [InlineData(FramingKind.Line)]
     [InlineData(FramingKind.Length)]
     public async Task Hostile_input_closes_only_its_own_connection(FramingKind framing)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using EchoServers.Protocol.Framing;
-using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers;
@@ -21,22 +20,12 @@ public sealed class OverLimitRefusalTests
     /// <summary>The requirement is 1 s; the assertion leaves a loaded 2-core machine 1 s more (the hole took ~12 s).</summary>
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(2);
 
-    public static TheoryData<ServerModel, TransportKind> Variants => new()
-    {
-        { ServerModel.Async, TransportKind.Sockets },
-        { ServerModel.Async, TransportKind.Epoll },
-        { ServerModel.Kestrel, TransportKind.Sockets },
-        { ServerModel.Kestrel, TransportKind.Epoll },
-    };
-
     [Theory]
-    [MemberData(nameof(Variants))]
-    public async Task Every_client_over_the_limit_is_refused_or_closed_at_once(ServerModel model, TransportKind transport)
+    [MemberData(nameof(ServerVariant.PipeVariants), MemberType = typeof(ServerVariant))]
+    public async Task Every_client_over_the_limit_is_refused_or_closed_at_once(string variant)
     {
-        Assert.SkipWhen(transport == TransportKind.Epoll && !OperatingSystem.IsLinux(), "the epoll transport needs Linux");
-        await using var server = await TestServers.StartAsync(model, o => o with
+        await using var server = await ServerVariant.Named(variant).StartAsync(o => o with
         {
-            Transport = transport,
             MaxConnections = Limit,
             Protocol = o.Protocol with { Framing = FramingKind.Line },
         });

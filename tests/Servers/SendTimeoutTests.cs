@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using EchoServers.Servers.Hosting;
 using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Servers;
@@ -15,20 +14,11 @@ public sealed class SendTimeoutTests
     private static readonly TimeSpan Timeout = TestClient.DefaultTimeout;
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(1);
 
-    public static TheoryData<ServerModel, TransportKind> Variants => new()
-    {
-        { ServerModel.Async, TransportKind.Sockets },
-        { ServerModel.Async, TransportKind.Epoll },
-        { ServerModel.Kestrel, TransportKind.Sockets },
-        { ServerModel.Kestrel, TransportKind.Epoll },
-    };
-
     [Theory]
-    [MemberData(nameof(Variants))]
-    public async Task A_peer_that_never_reads_is_aborted_after_the_send_timeout_and_its_slot_is_freed(ServerModel model, TransportKind transport)
+    [MemberData(nameof(ServerVariant.PipeVariants), MemberType = typeof(ServerVariant))]
+    public async Task A_peer_that_never_reads_is_aborted_after_the_send_timeout_and_its_slot_is_freed(string variant)
     {
-        Assert.SkipWhen(transport == TransportKind.Epoll && !OperatingSystem.IsLinux(), "the epoll transport needs Linux");
-        await using var server = await TestServers.StartAsync(model, o => o with { Transport = transport, MaxConnections = 1, SendTimeout = SendTimeout });
+        await using var server = await ServerVariant.Named(variant).StartAsync(o => o with { MaxConnections = 1, SendTimeout = SendTimeout });
 
         using var stalled = new Socket(server.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, SendBufferSize = 4096 };
         await stalled.ConnectAsync(server.EndPoint, TestContext.Current.CancellationToken);

@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Net;
-using EchoServers.Servers.Transport.Epoll;
 using EchoServers.Tests.Infrastructure;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EchoServers.Tests.Transport;
 
@@ -204,7 +201,7 @@ public sealed class EpollTransportTests
         Assert.True((after - before) / (double)Measured < 1.0, $"loop thread allocated {after - before} B over {Measured} messages");
     }
 
-    private static async Task EchoAsync(ConnectionContext connection)
+    internal static async Task EchoAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;
@@ -226,57 +223,5 @@ public sealed class EpollTransportTests
 
         await input.CompleteAsync();
         await output.CompleteAsync();
-    }
-
-    /// <summary>The transport bound on 127.0.0.1:0 with an accept loop that runs <c>app</c> per connection, then disposes it.</summary>
-    private sealed class TransportServer : IAsyncDisposable
-    {
-        private readonly Task _accepting;
-
-        private TransportServer(EpollConnectionListener listener, Func<ConnectionContext, Task> app)
-        {
-            Listener = listener;
-            _accepting = AcceptAsync(app);
-        }
-
-        public EpollConnectionListener Listener { get; }
-
-        public IPEndPoint EndPoint => (IPEndPoint)Listener.EndPoint;
-
-        public static async Task<TransportServer> StartAsync(int loops, Func<ConnectionContext, Task> app)
-        {
-            var factory = new EpollTransportFactory(new EpollTransportOptions { Loops = loops, Logger = NullLogger.Instance, Pool = new BlockMemoryPool(4096) });
-            var listener = (EpollConnectionListener)await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
-            return new TransportServer(listener, app);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Listener.UnbindAsync();
-            await _accepting.WaitAsync(Timeout);
-            await Listener.DisposeAsync();
-        }
-
-        private async Task AcceptAsync(Func<ConnectionContext, Task> app)
-        {
-            while (await Listener.AcceptAsync() is { } connection)
-            {
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await app(connection);
-                    }
-                    catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or InvalidOperationException)
-                    {
-                        // The tests that provoke these check the client's side.
-                    }
-                    finally
-                    {
-                        await connection.DisposeAsync();
-                    }
-                });
-            }
-        }
     }
 }

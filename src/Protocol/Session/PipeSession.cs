@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using EchoServers.Protocol.Framing;
+using EchoServers.Protocol.Transforms;
 using EchoServers.Protocol.Work;
 
 namespace EchoServers.Protocol.Session;
@@ -8,7 +10,7 @@ namespace EchoServers.Protocol.Session;
 /// <summary>
 /// The echo protocol over any <see cref="IDuplexPipe"/>: the one session core of the async and Kestrel models.
 /// Each read is parsed for every complete frame, each is transformed straight into the output, and the output is
-/// flushed once per read. Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that
+/// flushed once per read. Raw framing has no frames to parse: what was read is the reply, written through as it is. Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that
 /// only sends stops being read: backpressure without unbounded buffers.
 /// Stateless between connections: one instance serves a whole server.
 /// </summary>
@@ -19,6 +21,7 @@ public sealed class PipeSession
     private readonly FrameWriter _writer;
     private readonly ISessionCounters? _counters;
     private readonly int _overhead;
+    private readonly bool _writeThrough;
 
     /// <summary>Creates the session core for <paramref name="options"/>, reporting batches to <paramref name="counters"/>.</summary>
     public PipeSession(ProtocolOptions options, ISessionCounters? counters = null)
@@ -28,6 +31,7 @@ public sealed class PipeSession
         _writer = new FrameWriter(options.Framing, options.Transform);
         _counters = counters;
         _overhead = ProtocolLimits.WriteOverhead(options.Framing);
+        _writeThrough = options.Framing == FramingKind.Raw && options.Work.IsNone;
     }
 
     /// <summary>
@@ -61,6 +65,17 @@ public sealed class PipeSession
                 var examined = buffer.End;
                 int count = 0;
                 long written = 0;
+                FlushResult? sent = null;
+                if (_writeThrough && buffer.IsSingleSegment && !buffer.IsEmpty)
+                {
+                    // Raw framing: the reply is what arrived (upper: changed in place, the input's memory is ours until
+                    // AdvanceTo), handed to the output as it is; a transport that sends on flush sends it with no copy.
+                    sent = await output.WriteAsync(ReplyInPlace(buffer.First), CancellationToken.None);
+                    remaining = buffer.Slice(buffer.End);
+                    count = 1;
+                    written = buffer.Length;
+                }
+
                 try
                 {
                     var consumed = remaining.Start;
@@ -109,7 +124,7 @@ public sealed class PipeSession
                 if (count > 0 || output.CanGetUnflushedBytes && output.UnflushedBytes > 0)
                 {
                     // Replies to what was read are owed even when closing; only idleness cancels a flush.
-                    var flush = await output.FlushAsync(CancellationToken.None);
+                    var flush = sent ?? await output.FlushAsync(CancellationToken.None);
                     if (flush.IsCanceled)
                     {
                         reason = SessionEndReason.IdleTimeout;
@@ -155,5 +170,17 @@ public sealed class PipeSession
         await input.CompleteAsync();
         await output.CompleteAsync();
         return new SessionResult(reason, error, messages, bytesIn, bytesOut);
+    }
+
+    /// <summary>The reply to raw bytes: the bytes themselves, transformed where they lie.</summary>
+    private ReadOnlyMemory<byte> ReplyInPlace(ReadOnlyMemory<byte> received)
+    {
+        if (_options.Transform != TransformKind.Echo)
+        {
+            var span = MemoryMarshal.AsMemory(received).Span;
+            Transform.Apply(_options.Transform, span, span);
+        }
+
+        return received;
     }
 }

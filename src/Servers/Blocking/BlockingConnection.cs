@@ -85,28 +85,13 @@ internal sealed class BlockingConnection
                     break;
             }
         }
-        catch (Exception ex) when (_sendDeadline.TimedOut && ex is SocketException or IOException)
-        {
-            // The peer took no bytes for the send timeout: abort (a reset; a FIN would wait behind the unsent replies).
-            _context.Events.Report(ConnectionEvent.SendTimeout);
-            Reset();
-        }
-        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
-        {
-            _context.Events.Report(ConnectionEvent.Reset, _peer, ex);
-        }
-        catch (Exception ex) when (_aborted && ex is SocketException or ObjectDisposedException or IOException)
-        {
-            // Aborted on stop; counted by the server.
-        }
-        catch (IOException ex) when (_tls is not null)
-        {
-            // A record that does not decrypt, an alert, a broken stream: the peer's doing, like a reset.
-            _context.Events.Report(ConnectionEvent.Reset, _peer, ex);
-        }
         catch (Exception ex)
         {
-            _context.Events.Report(ConnectionEvent.Failed, _peer, ex);
+            if (ConnectionEnds.Report(_context.Events, _peer, ex, _sendDeadline.TimedOut, _aborted, _tls is not null) == ConnectionEnd.SendTimeout)
+            {
+                // The peer took no bytes for the send timeout: abort (a reset; a FIN would wait behind the unsent replies).
+                Reset();
+            }
         }
         finally
         {

@@ -31,11 +31,15 @@ internal sealed class SendDeadlineWriter(PipeWriter inner, TimeSpan timeout) : P
 
     public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
-    {
-        var flush = inner.FlushAsync(cancellationToken);
-        return flush.IsCompleted || timeout <= TimeSpan.Zero ? flush : WaitAsync(flush.AsTask());
-    }
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
+        Bounded(inner.FlushAsync(cancellationToken));
+
+    /// <summary>The inner writer's own write-and-flush (a transport may send <paramref name="source"/> without a copy).</summary>
+    public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
+        Bounded(inner.WriteAsync(source, cancellationToken));
+
+    private ValueTask<FlushResult> Bounded(ValueTask<FlushResult> flush) =>
+        flush.IsCompleted || timeout <= TimeSpan.Zero ? flush : WaitAsync(flush.AsTask());
 
     private async ValueTask<FlushResult> WaitAsync(Task<FlushResult> flush)
     {

@@ -38,26 +38,11 @@ internal static class TransportSession
                     break;
             }
         }
-        catch (ConnectionResetException ex)
-        {
-            context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
-        catch (ConnectionAbortedException)
-        {
-            // Aborted by the stop sequence (counted there) or after a timeout.
-        }
-        catch (SocketException ex) when (SocketErrors.IsConnectionReset(ex.SocketErrorCode))
-        {
-            context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
-        catch (IOException ex) when (connection is TlsConnection)
-        {
-            // A record that does not decrypt, an alert, a broken stream under it: the peer's doing, like a reset.
-            context.Events.Report(ConnectionEvent.Reset, connection.RemoteEndPoint, ex);
-        }
         catch (Exception ex)
         {
-            context.Events.Report(ConnectionEvent.Failed, connection.RemoteEndPoint, ex);
+            // A send timeout ends the session normally (above), so it is never the exception's doing here; an abort
+            // (the stop sequence, counted there, or a timeout) arrives as a ConnectionAbortedException.
+            ConnectionEnds.Report(context.Events, connection.RemoteEndPoint, ex, sendTimedOut: false, aborted: false, tls: connection is TlsConnection);
         }
     }
 

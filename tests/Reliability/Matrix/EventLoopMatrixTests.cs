@@ -1,8 +1,8 @@
-using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 
 namespace EchoServers.Tests.Reliability.Matrix;
 
 public sealed class EventLoopMatrixTests : ServerMatrixTests
 {
-    protected override ServerModel Model => ServerModel.EventLoop;
+    protected override ServerVariant Variant => ServerVariant.EventLoop;
 }

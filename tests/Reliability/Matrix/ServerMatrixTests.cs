@@ -4,13 +4,14 @@ using System.Text.RegularExpressions;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
 using EchoServers.Servers.Hosting;
+using EchoServers.Tests.Infrastructure;
 using EchoServers.Tests.Reliability.HostileClients;
 
 namespace EchoServers.Tests.Reliability.Matrix;
 
 /// <summary>
 /// The matrix cases that need the real echo-server in a process of its own (its memory, its fd limit, SIGTERM),
-/// run against every model through one sealed subclass each (<c>&lt;Model&gt;MatrixTests</c>). Only
+/// run against every variant through one sealed subclass each (<c>&lt;Model&gt;&lt;Transport&gt;MatrixTests</c>). Only
 /// <see cref="Scale_1000_connections_all_served"/> is in the CI subset; the rest are "ReliabilityFull" and skip
 /// unless ECHO_FULL=1. Clients are bounded in-test crowds of checksummed line exchanges.
 /// </summary>
@@ -22,10 +23,10 @@ public abstract partial class ServerMatrixTests
     /// <summary>The classic lesson's pool: 5 workers, a queue of 100; beyond that it refuses.</summary>
     private const int PoolWorkers = 5, PoolQueue = 100;
 
-    protected abstract ServerModel Model { get; }
+    /// <summary>The variant under test: the one thing each sealed subclass says.</summary>
+    protected abstract ServerVariant Variant { get; }
 
-    /// <summary>Arguments that pick a variant of the model (e.g. its transport).</summary>
-    protected virtual string ModelArgs => "";
+    private ServerModel Model => Variant.Model;
 
     private bool IsPool => Model == ServerModel.Pool;
 
@@ -37,7 +38,7 @@ public abstract partial class ServerMatrixTests
     /// </summary>
     private string PoolArgs(int concurrency) => IsPool ? $"--workers {concurrency} --queue 100" : "";
 
-    private ProcessEchoServer Server(string args, int? fdLimit = null) => FullMatrix.Server(Model, $"{ModelArgs} {args}", fdLimit);
+    private ProcessEchoServer Server(string args, int? fdLimit = null) => FullMatrix.Server(Model, $"{Variant.Arguments} {args}", fdLimit);
 
     private static async Task<ProcessEchoServer> StartAsync(ProcessEchoServer server)
     {
@@ -59,7 +60,14 @@ public abstract partial class ServerMatrixTests
 
     private async Task ScaleAsync(int count, TimeSpan window)
     {
-        await using var server = await StartAsync(Server($"--max-connections {count * 2}"));
+        var process = Server($"--max-connections {count * 2}");
+
+        // The variant is what its name says: the server logs the transport it runs on, right after it listens.
+        var transport = Variant.Transport is { } kind
+            ? process.NextOutputLineAsync(line => line.Contains($"transport {kind.ToString().ToLowerInvariant()} ", StringComparison.Ordinal))
+            : Task.FromResult("");
+        await using var server = await StartAsync(process);
+        await transport.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         var before = ProcessSample.Read(server.ProcessId);
         var started = Stopwatch.StartNew();
         var crowd = await Crowd.OpenAsync(server.LocalEndPoint, count, Ct).WaitAsync(window, Ct);

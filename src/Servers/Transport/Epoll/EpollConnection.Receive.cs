@@ -140,7 +140,7 @@ internal sealed partial class EpollConnection
 
     private void ReceiveDone()
     {
-        // Marked before the writer completes: with inline scheduling the app finishes (and the sender sends its FIN)
+        // Marked before the writer completes: with inline scheduling the app finishes (and its output sends the FIN)
         // inside Complete, and the close that follows must know the input is done.
         _receiveDone = true;
         SetInterest(_interest & ~LinuxConstants.EpollIn);

@@ -5,107 +5,91 @@ using Microsoft.AspNetCore.Connections;
 namespace EchoServers.Servers.Transport.Epoll;
 
 /// <summary>
-/// Sending: the output pipe's reader runs on the loop (its scheduler is the loop's), so the app's flush on the loop
-/// thread sends in the same call; a flush from another thread is queued to the loop. send until the buffer is out;
-/// only on EAGAIN or a partial send is EPOLLOUT asked for, and dropped again once it fired.
+/// Sending, for <see cref="EpollOutput"/>: one send on the loop thread, EPOLLOUT asked for only when the socket
+/// buffer is full and dropped again once it fired, and the end of the output (FIN, or a reset when the app failed).
 /// </summary>
 internal sealed partial class EpollConnection
 {
-    private async Task SendLoopAsync()
+    private bool _waitingWritable;
+
+    /// <summary>Whether the app or the stop sequence asked for a reset: nothing more goes out gracefully.</summary>
+    public bool AbortRequested => Volatile.Read(ref _abortRequested) is not null;
+
+    public bool IsLoopThread => _loop.IsLoopThread;
+
+    /// <summary>Loop thread: a send found the socket full and EPOLLOUT has not fired since.</summary>
+    public bool WaitingWritable => _waitingWritable;
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread; any thread.</summary>
+    public void Post(Action<object?> action, object? state) => _loop.Post(action, state);
+
+    /// <summary>
+    /// Loop thread: one send of <paramref name="bytes"/>; the bytes taken, or −1 when none were: the socket buffer is
+    /// full (EPOLLOUT is asked for and <see cref="EpollOutput.OnWritable"/> follows) or the peer is gone (closed).
+    /// </summary>
+    public unsafe nint Send(ReadOnlySpan<byte> bytes)
     {
-        var reader = _output.Reader;
-        Exception? appError = null;
-        var failed = false;
-        try
+        while (true)
         {
-            while (true)
+            nint n;
+            fixed (byte* p = bytes)
             {
-                var result = await reader.ReadAsync();
-                if (_isClosed || Volatile.Read(ref _abortRequested) is not null)
-                {
-                    break;
-                }
-
-                var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    var offset = 0;
-                    while (offset < segment.Length)
-                    {
-                        var n = Send(segment, offset);
-                        if (n > 0)
-                        {
-                            offset += (int)n;
-                            continue;
-                        }
-
-                        var errno = (int)-n;
-                        if (errno == Errno.EAGAIN)
-                        {
-                            // The socket buffer is full (the peer reads slower than we write): wait for EPOLLOUT.
-                            SetInterest(_interest | LinuxConstants.EpollOut);
-                            if (!await _writable.WaitAsync() || _isClosed)
-                            {
-                                goto Done;
-                            }
-                        }
-                        else if (errno != Errno.EINTR)
-                        {
-                            failed = true;
-                            PeerGone(errno, "send");
-                            goto Done;
-                        }
-                    }
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
+                n = LibC.Send(_fd, p, (nuint)bytes.Length, LinuxConstants.MsgNoSignal);
             }
-        }
-        catch (Exception ex)
-        {
-            // The app completed its output with an error: reset rather than end the stream as if it were whole.
-            appError = ex;
-        }
 
-    Done:
-        if (Volatile.Read(ref _abortRequested) is { } abort)
-        {
-            _sendDone = true;
-            reader.Complete(abort);
-            AbortOnLoop(abort);
-            return;
-        }
+            if (n >= 0)
+            {
+                return n;
+            }
 
-        if (!_isClosed && !failed && appError is null)
-        {
-            // Graceful end: FIN after the last reply; the descriptor closes once the peer's input is done too.
-            LibC.Shutdown(_fd, LinuxConstants.ShutWr);
-        }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EINTR)
+            {
+                continue;
+            }
 
-        _sendDone = true;
-        reader.Complete(_abortReason ?? appError);
-        if (appError is not null)
-        {
-            AbortOnLoop(new ConnectionAbortedException("the application failed", appError));
-        }
-        else
-        {
-            TryClose();
+            if (errno == Errno.EAGAIN)
+            {
+                // The peer reads slower than we write: wait for EPOLLOUT.
+                _waitingWritable = true;
+                SetInterest(_interest | LinuxConstants.EpollOut);
+            }
+            else
+            {
+                PeerGone(errno, "send");
+            }
+
+            return -1;
         }
     }
 
-    /// <summary>One send of <c>segment[offset..]</c>: bytes taken, or −errno.</summary>
-    private unsafe nint Send(ReadOnlyMemory<byte> segment, int offset)
+    /// <summary>
+    /// Loop thread: the app completed its output and all of it is sent: FIN after the last reply (the descriptor
+    /// closes once the peer's input is done too), or a reset when the app completed it with an error.
+    /// </summary>
+    public void OutputDone(Exception? appError)
     {
-        var span = segment.Span[offset..];
-        fixed (byte* p = span)
+        if (_isClosed)
         {
-            var n = LibC.Send(_fd, p, (nuint)span.Length, LinuxConstants.MsgNoSignal);
-            return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+            return;
         }
+
+        _sendDone = true;
+        if (appError is not null)
+        {
+            // Reset rather than end the stream as if it were whole.
+            AbortOnLoop(new ConnectionAbortedException("the application failed", appError));
+            return;
+        }
+
+        LibC.Shutdown(_fd, LinuxConstants.ShutWr);
+        TryClose();
+    }
+
+    private void OnWritable()
+    {
+        _waitingWritable = false;
+        SetInterest(_interest & ~LinuxConstants.EpollOut);
+        _output.OnWritable();
     }
 }

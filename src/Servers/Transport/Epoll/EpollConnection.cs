@@ -10,11 +10,12 @@ using Microsoft.AspNetCore.Http.Features;
 namespace EchoServers.Servers.Transport.Epoll;
 
 /// <summary>
-/// One connection of the epoll transport, as Kestrel sees it: an input and an output <see cref="Pipe"/> over a raw
-/// non-blocking socket owned by one <see cref="EpollLoop"/>. Receiving (<c>EpollConnection.Receive.cs</c>) reads
-/// straight into the input pipe's memory; sending (<c>EpollConnection.Send.cs</c>) writes the output pipe's buffers
-/// as soon as the app flushes. Every socket call and every field below is the loop thread's, except the pipes' app
-/// ends and <see cref="Abort(ConnectionAbortedException)"/>/<see cref="DisposeAsync"/>, which go through the loop.
+/// One connection of the epoll transport, as Kestrel sees it: an input <see cref="Pipe"/> and an output
+/// <see cref="EpollOutput"/> over a raw non-blocking socket owned by one <see cref="EpollLoop"/>. Receiving
+/// (<c>EpollConnection.Receive.cs</c>) reads straight into the input pipe's memory; the app's flush sends its replies
+/// in the same call (<see cref="EpollOutput"/>, <c>EpollConnection.Send.cs</c>). Every socket call and every field
+/// below is the loop thread's, except the app's ends and <see cref="Abort(ConnectionAbortedException)"/>/
+/// <see cref="DisposeAsync"/>, which go through the loop.
 /// <para>
 /// Closing: the descriptor is closed once the output is done (all sent and FIN, or failed) and the input is done
 /// (peer FIN, error). If the peer has not closed when our FIN goes out, input keeps flowing to the app, or is
@@ -31,9 +32,8 @@ internal sealed partial class EpollConnection : ConnectionContext,
     private readonly EpollLoop _loop;
     private readonly int _fd;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly EpollOutput _output;
     private readonly int _receiveHint;
-    private readonly WritableSignal _writable = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closedToken = new();
     private readonly FeatureCollection _features = new();
@@ -49,15 +49,15 @@ internal sealed partial class EpollConnection : ConnectionContext,
     private ConnectionAbortedException? _abortRequested;
     private IDictionary<object, object?>? _items;
 
-    public EpollConnection(int fd, EpollLoop loop, EndPoint? localEndPoint, EndPoint? remoteEndPoint, int segmentSize)
+    public EpollConnection(int fd, EpollLoop loop, EndPoint? localEndPoint, EndPoint? remoteEndPoint, EpollTransportOptions options)
     {
         _fd = fd;
         _loop = loop;
         _input = new Pipe(loop.InputOptions);
-        _output = new Pipe(loop.OutputOptions);
-        _receiveHint = Math.Max(1, segmentSize / 2);
+        _output = new EpollOutput(this, options);
+        _receiveHint = Math.Max(1, options.SegmentSize / 2);
         _onInputFlushed = OnInputFlushed;
-        Transport = new DuplexPipe(_input.Reader, _output.Writer);
+        Transport = new DuplexPipe(_input.Reader, _output);
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         ConnectionClosed = _closedToken.Token;
@@ -99,7 +99,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
     /// <summary>Resets the connection (RST): from any thread, done on the loop.</summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
-        // Seen by the sender before its next send or FIN, so nothing the app completes after Abort goes out gracefully.
+        // Seen by the output before its next send or FIN, so nothing the app completes after Abort goes out gracefully.
         Interlocked.CompareExchange(ref _abortRequested, abortReason, null);
         _loop.Post(static state =>
         {
@@ -115,38 +115,35 @@ internal sealed partial class EpollConnection : ConnectionContext,
     public override async ValueTask DisposeAsync()
     {
         await _input.Reader.CompleteAsync();
-        await _output.Writer.CompleteAsync();
+        await _output.CompleteAsync();
         await _closed.Task;
         await base.DisposeAsync();
     }
 
-    /// <summary>Loop thread: registers the socket (EPOLLIN) and starts the sender, which waits for the app's first flush.</summary>
+    /// <summary>Loop thread: registers the socket (EPOLLIN); replies go out as the app flushes them (<see cref="EpollOutput"/>).</summary>
     public void Start()
     {
         _token = _loop.AddConnection(this);
         var error = _loop.Control(LinuxConstants.EpollCtlAdd, _fd, LinuxConstants.EpollIn, _token);
         if (error != 0)
         {
-            CloseOnLoop(Errno.ToSocketException(error, "epoll_ctl(ADD)"), abortive: true);
             _sendDone = true;
-            _output.Reader.Complete();
+            CloseOnLoop(Errno.ToSocketException(error, "epoll_ctl(ADD)"), abortive: true);
             return;
         }
 
         _registered = true;
         _interest = LinuxConstants.EpollIn;
-        _ = SendLoopAsync();
     }
 
     /// <summary>Loop thread: what epoll reported for this socket.</summary>
     public void OnEvents(uint events)
     {
         const uint Failure = LinuxConstants.EpollErr | LinuxConstants.EpollHup;
-        if ((events & (LinuxConstants.EpollOut | Failure)) != 0 && _writable.Waiting)
+        if ((events & (LinuxConstants.EpollOut | Failure)) != 0 && _waitingWritable)
         {
-            // The sender retries its send: it succeeds, or reports the error that came with EPOLLERR.
-            SetInterest(_interest & ~LinuxConstants.EpollOut);
-            _writable.Set(true);
+            // The output retries its send: it succeeds, or reports the error that came with EPOLLERR.
+            OnWritable();
             if (_isClosed)
             {
                 return;
@@ -165,7 +162,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
         if ((events & Failure) != 0 && _registered && (_interest & (LinuxConstants.EpollIn | LinuxConstants.EpollOut)) == 0)
         {
             // EPOLLERR/EPOLLHUP are reported whatever the interest: with nobody to act on them now (reading paused,
-            // sender idle), leave the set so level triggering does not spin; the next interest re-adds the socket.
+            // output idle), leave the set so level triggering does not spin; the next interest re-adds the socket.
             _loop.Control(LinuxConstants.EpollCtlDel, _fd, 0, _token);
             _registered = false;
         }
@@ -254,12 +251,8 @@ internal sealed partial class EpollConnection : ConnectionContext,
         _isClosed = true;
         _loop.RemoveConnection(_token);
         _input.Writer.Complete(inputError);
-        _writable.Set(false);
-        if (!_sendDone)
-        {
-            // Wakes a sender waiting for the app's next flush; it sees the close and ends.
-            _output.Reader.CancelPendingRead();
-        }
+        // Unsent replies are dropped; the app's flushes complete (an abort's reason is thrown to it).
+        _output.OnClosed(_abortReason);
 
         _closed.TrySetResult();
         ThreadPool.UnsafeQueueUserWorkItem(static state => ((CancellationTokenSource)state!).Cancel(), _closedToken, preferLocal: false);

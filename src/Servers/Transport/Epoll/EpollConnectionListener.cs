@@ -204,7 +204,7 @@ internal sealed class EpollConnectionListener : IConnectionListener
     private EpollConnection Hand(int fd, EndPoint? remote)
     {
         var loop = _loops[(uint)Interlocked.Increment(ref _next) % (uint)_loops.Length];
-        var connection = new EpollConnection(fd, loop, EndPoint, remote, _options.SegmentSize);
+        var connection = new EpollConnection(fd, loop, EndPoint, remote, _options);
         loop.Post(static state => ((EpollConnection)state!).Start(), connection);
         return connection;
     }

@@ -50,14 +50,6 @@ internal sealed class EpollLoop : IDisposable
             resumeWriterThreshold: options.InputResume,
             minimumSegmentSize: options.SegmentSize,
             useSynchronizationContext: false);
-        OutputOptions = new PipeOptions(
-            pool: options.Pool,
-            readerScheduler: Scheduler,
-            writerScheduler: options.AppScheduler,
-            pauseWriterThreshold: options.OutputPause,
-            resumeWriterThreshold: options.OutputResume,
-            minimumSegmentSize: options.SegmentSize,
-            useSynchronizationContext: false);
         Scratch = GC.AllocateUninitializedArray<byte>(options.SegmentSize, pinned: true);
         _thread = new Thread(Run) { IsBackground = true, Name = $"epoll-transport-{index}" };
         _thread.Start();
@@ -66,11 +58,8 @@ internal sealed class EpollLoop : IDisposable
     /// <summary>Runs a continuation on this loop: inline when called on it, else queued and the loop woken.</summary>
     public PipeScheduler Scheduler { get; }
 
-    /// <summary>Input pipes: the app reads with its scheduler, the loop's paused flush resumes on the loop.</summary>
+    /// <summary>Input pipes: the app reads with its scheduler, the loop's paused flush resumes on the loop (the output is <see cref="EpollOutput"/>).</summary>
     public PipeOptions InputOptions { get; }
-
-    /// <summary>Output pipes: the loop's sender resumes on the loop, the app's paused flush on the app's scheduler.</summary>
-    public PipeOptions OutputOptions { get; }
 
     /// <summary>Where input that nobody will read is received and dropped (loop thread only).</summary>
     public byte[] Scratch { get; }
