@@ -4,7 +4,6 @@ using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
 using EchoServers.Load.Simulations;
 using EchoServers.Protocol.Framing;
-using HdrHistogram;
 
 namespace EchoServers.Load.Engine.Tls;
 
@@ -133,7 +132,7 @@ internal static class TlsRunner
                 await pacer.Completion.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
 
-            return Result(options, run, owner, ConnectPhaseOf(owner, connector), slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
+            return TlsResult.Build(options, run, owner, ConnectPhaseOf(owner, connector), slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
         }
         finally
         {
@@ -253,56 +252,6 @@ internal static class TlsRunner
 
     private static void WarnFailed(TlsRun owner, Connector connector, int count, List<string> warnings, IProgressSink progress) =>
         RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed + owner.Failed, FirstError(owner, connector), connector.NotAttempted + owner.NotAttempted, kind: "TLS ");
-
-    private static LoadResult Result(
-        LoadOptions options, RunContext run, TlsRun owner, ConnectPhase connects, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler,
-        List<string> warnings, (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase, bool cancelled)
-    {
-        var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
-        var result = RunResult.Build(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
-        var handshakes = Histograms.Merge(shards.Select(s => (HistogramBase)s.Handshake));
-        var measured = shards.Sum(s => s.MeasuredHandshakes);
-        var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
-        double? cpuPerHandshake = null;
-        var basis = "none measured";
-        if (run.Churn && measured > 0)
-        {
-            // Churn: many warm handshakes, each with its share of messages; the per-message cost is beside it.
-            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
-            basis = "measured window: each handshake with its connection's messages";
-        }
-        else if (phase is { } connectPhase)
-        {
-            cpuPerHandshake = Math.Round(connectPhase.Cpu.TotalMicroseconds / connectPhase.Handshakes, 1);
-            basis = connectPhase.FirstIncluded
-                ? "connect phase: TCP connect and handshake only, every connection (all opened before the first was seen)"
-                : "connect phase: TCP connect and handshake only, the first connection left out";
-        }
-        else if (measured > 0)
-        {
-            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
-            basis = "measured window: handshakes and messages together";
-        }
-
-        return result with
-        {
-            Engine = EngineName,
-            Tls = new TlsSummary
-            {
-                Negotiated = owner.Negotiated ?? "none",
-                Trust = options.Tls!.TrustText,
-                ServerName = owner.Trust.TargetHost,
-                Handshakes = shards.Sum(s => s.Handshakes),
-                MeasuredHandshakes = measured,
-                HandshakesPerSecond = Math.Round(measured / seconds, 1),
-                HandshakeFailures = shards.Sum(s => s.HandshakeFailures),
-                HandshakeUs = LatencySummary.Of(handshakes),
-                GeneratorCpuUsPerHandshake = cpuPerHandshake,
-                GeneratorCpuBasis = basis,
-            },
-            HandshakeHistogram = handshakes,
-        };
-    }
 
     private static TimeSpan ProcessCpu() => Environment.CpuUsage.TotalTime;
 }
