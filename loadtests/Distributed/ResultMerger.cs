@@ -179,7 +179,10 @@ public static class ResultMerger
             Gen0Collections: results.Sum(r => r.Generator.Gen0Collections),
             AllocatedBytesPerMessage: messages == 0 ? 0 : Math.Round(results.Sum(r => r.Generator.AllocatedBytesPerMessage * r.Messages) / messages, 3),
             LikelyBottleneck: results.Any(r => r.Generator.LikelyBottleneck),
-            IoThreadAllocatedBytes: results.Sum(r => r.Generator.IoThreadAllocatedBytes));
+            IoThreadAllocatedBytes: results.Sum(r => r.Generator.IoThreadAllocatedBytes),
+            IoThreadAllocatedBytesPerMessage: messages == 0 || results.Any(r => r.Generator.IoThreadAllocatedBytesPerMessage is null)
+                ? null
+                : Math.Round(results.Sum(r => r.Generator.IoThreadAllocatedBytesPerMessage!.Value * r.Messages) / messages, 3));
     }
 
     /// <summary>Second k of the merge is second k of every share (shares start together: <c>--start-at</c>).</summary>

@@ -10,5 +10,5 @@ namespace EchoServers.Load.Engine;
 internal sealed record ConnectPhase(int Established, int Failed, int NotAttempted, long[] FailedBy, HistogramBase ConnectLatency, string? FirstError)
 {
     public static ConnectPhase Of(Connector connector) =>
-        new(connector.Established.Count, connector.Failed, connector.NotAttempted, connector.FailedBy, connector.ConnectLatency, connector.FirstError);
+        new(connector.Established, connector.Failed, connector.NotAttempted, connector.FailedBy, connector.ConnectLatency, connector.FirstError);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using EchoServers.Linux;
 using EchoServers.Load.Measurement;
 using HdrHistogram;
@@ -8,41 +7,47 @@ using HdrHistogram;
 namespace EchoServers.Load.Engine;
 
 /// <summary>
-/// The connect phase, on a dedicated thread: opens the connections one after another (a non-blocking connect plus a
-/// poll, so a full accept backlog costs at most --connect-timeout), at most --connect-rate per second, recording
-/// each connect's latency. Ten failures in a row stop the phase: the server is down, and waiting for the rest would
-/// only delay saying so.
+/// The connect phase of either engine, on a dedicated thread: opens the connections one after another through
+/// <see cref="TcpConnect"/> (a non-blocking connect and an epoll wait, so a full accept backlog costs at most
+/// --connect-timeout), at most --connect-rate per second, recording each connect's latency and counting each failure
+/// by cause in <see cref="Counters"/> (which the result and the live metrics read). Ten failures in a row stop the
+/// phase: the server is down, and waiting for the rest would only delay saying so. Each established descriptor goes
+/// to <see cref="OnEstablished"/>, which owns it from then on (an I/O thread, or the TLS engine's handshake).
 /// </summary>
-internal sealed class Connector
+internal sealed unsafe class Connector : IDisposable
 {
     private const int GiveUpAfterConsecutiveFailures = 10;
 
     private readonly LoadOptions _options;
     private readonly int _count;
-    private readonly IReadOnlyList<IPAddress> _sources;
+    private readonly RawSocketAddress _target;
+    private readonly RawSocketAddress[] _sources;
     private readonly int _perSource;
+    private readonly SafeEpollHandle _epoll = SafeEpollHandle.Create();
+    private int _attempted;
+    private int _established;
 
     public Connector(LoadOptions options, int count, IReadOnlyList<IPAddress> sources)
     {
         _options = options;
         _count = count;
-        _sources = sources;
-        _perSource = sources.Count == 0 ? int.MaxValue : (count + sources.Count - 1) / sources.Count;
+        _target = RawSocketAddress.From(options.Target);
+        _sources = [.. sources.Select(a => RawSocketAddress.From(new IPEndPoint(a, 0)))];
+        _perSource = PerSource(count, sources.Count);
     }
 
-    public List<Socket> Established { get; } = [];
-
     /// <summary>
-    /// Called on the connect thread for each established socket with the timestamp its connect began (immediate
-    /// start hands it to an I/O thread at once, so it talks while the others are still connecting).
+    /// Called on the connect thread for each established connection: its index, descriptor, the timestamp its connect
+    /// began and the one it was established. Immediate start hands it to an I/O thread at once, so it talks while the
+    /// others are still connecting.
     /// </summary>
-    public Action<Socket, long>? OnEstablished { get; init; }
+    public Action<int, int, long, long>? OnEstablished { get; init; }
 
     /// <summary>Called on the connect thread once the phase is over, however it ended.</summary>
     public Action? OnFinished { get; init; }
 
-    /// <summary>Connections that could not be established.</summary>
-    public int Failed { get; private set; }
+    /// <summary>Asked before each connect: true stops the phase, the rest counted as failed (TLS: the certificate is refused).</summary>
+    public Func<bool>? GiveUp { get; init; }
 
     /// <summary>
     /// Whether connections not attempted when the phase is cancelled count as failed (the connect-first phase) or as
@@ -51,22 +56,33 @@ internal sealed class Connector
     /// </summary>
     public bool CancelledCountAsFailed { get; init; } = true;
 
+    /// <summary>Connections established so far.</summary>
+    public int Established => Volatile.Read(ref _established);
+
+    /// <summary>Connections that could not be established (every cause, given-up ones as <see cref="ConnectFailure.Other"/>).</summary>
+    public int Failed { get; private set; }
+
     /// <summary>Connections never attempted because the phase was stopped (immediate start).</summary>
     public int NotAttempted { get; private set; }
 
     /// <summary>Connections attempted so far (read by the progress ticker).</summary>
     public int Attempted => Volatile.Read(ref _attempted);
 
-    private int _attempted;
-
     public string? FirstError { get; private set; }
 
+    /// <summary>Failed connects by cause; read by the live metrics while the phase runs (<c>echoload_errors_total{kind="connect"}</c>).</summary>
+    public WorkerCounters Counters { get; } = new();
+
     /// <summary>Failed connects by cause (indexed by <see cref="ConnectFailure"/>).</summary>
-    public long[] FailedBy { get; } = new long[Enum.GetValues<ConnectFailure>().Length];
+    public long[] FailedBy =>
+        [Counters.ConnectRefused, Counters.ConnectReset, Counters.ConnectTimeout, Counters.ConnectOutOfPorts, Counters.ConnectOther];
 
     public LongHistogram ConnectLatency { get; } = Histograms.Create();
 
     public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How many connections bind each source address (connection i binds source i / this).</summary>
+    public static int PerSource(int count, int sources) => sources == 0 ? int.MaxValue : (count + sources - 1) / sources;
 
     public void Start(CancellationToken cancellationToken)
     {
@@ -101,9 +117,10 @@ internal sealed class Connector
                 break;
             }
 
-            if (cancellationToken.IsCancellationRequested || consecutiveFailures >= GiveUpAfterConsecutiveFailures)
+            if (cancellationToken.IsCancellationRequested || consecutiveFailures >= GiveUpAfterConsecutiveFailures || GiveUp?.Invoke() == true)
             {
                 Failed += _count - i;
+                Counters.ConnectOther += _count - i;
                 break;
             }
 
@@ -117,79 +134,70 @@ internal sealed class Connector
                 }
             }
 
-            var socket = TryConnect(i, out var error, out var started, out var cause);
+            var started = Stopwatch.GetTimestamp();
+            var fd = Connect(i, started);
             Volatile.Write(ref _attempted, i + 1);
-            if (socket is null)
+            if (fd < 0)
             {
-                Failed++;
-                FailedBy[(int)cause]++;
                 consecutiveFailures++;
-                FirstError ??= error;
                 continue;
             }
 
             consecutiveFailures = 0;
-            Established.Add(socket);
-            OnEstablished?.Invoke(socket, started);
+            var established = Stopwatch.GetTimestamp();
+            TcpConnect.RecordEstablished(ConnectLatency, started, established);
+            Volatile.Write(ref _established, Established + 1);
+            OnEstablished?.Invoke(i, fd, started, established);
         }
     }
 
-    private Socket? TryConnect(int index, out string error, out long started, out ConnectFailure cause)
+    /// <summary>One connect, waited for on this thread's own epoll set; the descriptor, or -1 with the failure counted.</summary>
+    private int Connect(int index, long started)
     {
-        started = Stopwatch.GetTimestamp();
-        cause = ConnectFailure.Other;
-        var target = _options.Target;
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        var source = _sources.Length == 0 ? null : _sources[Math.Min(index / _perSource, _sources.Length - 1)];
+        var errno = TcpConnect.Begin(_target, source, out var fd);
+        if (errno != 0)
         {
-            if (_sources.Count > 0)
-            {
-                // IP_BIND_ADDRESS_NO_PORT: the port is chosen at connect, unique per 4-tuple, instead of at bind, unique
-                // per address among bind()'s half of the range, a search that slows to a crawl past ~10,000 sockets.
-                socket.SetRawSocketOption(0, 24, BitConverter.GetBytes(1));
-                socket.Bind(new IPEndPoint(_sources[index / _perSource], 0));
-            }
-
-            socket.Blocking = false;
-            started = Stopwatch.GetTimestamp();
-            try
-            {
-                socket.Connect(target);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-            {
-                // Expected for a non-blocking connect: completion is awaited below.
-            }
-
-            var timeoutUs = (int)Math.Min(int.MaxValue, _options.ConnectTimeout.TotalMicroseconds);
-            if (!socket.Poll(timeoutUs, SelectMode.SelectWrite))
-            {
-                error = $"connect to {target} timed out after {_options.ConnectTimeout.TotalMilliseconds:0} ms";
-                cause = ConnectFailure.Timeout;
-                socket.Dispose();
-                return null;
-            }
-
-            // .NET reports SO_ERROR already mapped to SocketError values.
-            var status = (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-            if (status != 0)
-            {
-                error = $"connect to {target} failed: {(SocketError)status}";
-                cause = ConnectFailures.FromSocketError((SocketError)status);
-                socket.Dispose();
-                return null;
-            }
-
-            ConnectLatency.RecordValue(Histograms.Clamp(RunContext.TicksToUs(Stopwatch.GetTimestamp() - started)));
-            error = string.Empty;
-            return socket;
+            return Fail(ConnectFailures.FromErrno(errno), TcpConnect.Describe(_options.Target, errno));
         }
-        catch (SocketException ex)
+
+        var control = EpollEvent.Control(_epoll, LinuxConstants.EpollCtlAdd, fd, LinuxConstants.EpollOut, 0);
+        if (control != 0)
         {
-            error = $"connect to {target} failed: {ex.SocketErrorCode} ({ex.Message})";
-            cause = ConnectFailures.FromSocketError(ex.SocketErrorCode);
-            socket.Dispose();
-            return null;
+            TcpConnect.Close(fd);
+            throw Errno.ToSocketException(control, "epoll_ctl(ADD)");
         }
+
+        var deadline = started + RunContext.SecondsToTicks(_options.ConnectTimeout.TotalSeconds);
+        Span<byte> events = stackalloc byte[EpollEvent.Size];
+        int n;
+        do
+        {
+            var left = deadline - Stopwatch.GetTimestamp();
+            n = left <= 0 ? 0 : _epoll.WaitNanoseconds(events, left * 1_000_000_000 / Stopwatch.Frequency);
+        }
+        while (n == -Errno.EINTR || (n == 0 && Stopwatch.GetTimestamp() < deadline));
+
+        _ = EpollEvent.Control(_epoll, LinuxConstants.EpollCtlDel, fd, 0, 0);
+        errno = n > 0 ? TcpConnect.Result(fd) : 0;
+        if (n > 0 && errno == 0)
+        {
+            return fd;
+        }
+
+        TcpConnect.Close(fd);
+        return n <= 0
+            ? Fail(ConnectFailure.Timeout, TcpConnect.DescribeTimeout(_options.Target, _options.ConnectTimeout))
+            : Fail(ConnectFailures.FromErrno(errno), TcpConnect.Describe(_options.Target, errno));
     }
+
+    private int Fail(ConnectFailure cause, string error)
+    {
+        Failed++;
+        Counters.CountConnectFailure(cause);
+        FirstError ??= error;
+        return -1;
+    }
+
+    public void Dispose() => _epoll.Dispose();
 }

@@ -35,4 +35,7 @@ internal interface ILoadWorker
 
     /// <summary>Bytes this worker's thread allocated over the run (0 when it has no thread of its own).</summary>
     long AllocatedBytes { get; }
+
+    /// <summary>What the worker's thread allocated inside the measured window (null when it has no thread of its own).</summary>
+    AllocationWindow? AllocationWindow { get; }
 }

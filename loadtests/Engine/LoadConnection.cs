@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Protocol.Framing;
@@ -29,12 +28,11 @@ internal sealed class LoadConnection
     // Written by the receiver, read by the sender.
     private uint _nextExpected;
 
-    public LoadConnection(int index, Socket? socket, int window, int carrySize)
+    public LoadConnection(int index, int fd, int window, int carrySize)
     {
         Index = index;
         Id = (uint)index;
-        Socket = socket;
-        Fd = socket is null ? -1 : (int)socket.SafeHandle.DangerousGetHandle();
+        Fd = fd;
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(window, 2));
         _intended = new long[size];
         _sent = new long[size];
@@ -57,12 +55,9 @@ internal sealed class LoadConnection
     public uint Id { get; }
 
     /// <summary>
-    /// The socket the connect thread opened (null in tests of the bookkeeping, and once churn closed it: later
-    /// connects of this slot are raw descriptors owned by its I/O thread).
+    /// The current descriptor, owned by the connection's I/O thread once handed over (it closes it); -1 while closed
+    /// (churn: waiting to reconnect) and in tests of the bookkeeping.
     /// </summary>
-    public Socket? Socket { get; set; }
-
-    /// <summary>The current descriptor; -1 while closed (churn: waiting to reconnect).</summary>
     public int Fd { get; set; }
 
     /// <summary>Churn: a non-blocking connect of this slot is in progress (its I/O thread waits for EPOLLOUT).</summary>
@@ -210,7 +205,7 @@ internal sealed class LoadConnection
     /// Room for <paramref name="size"/> more bytes at the end of the pending output: compacts first, grows (doubling)
     /// only when the live bytes do not fit, so the steady state allocates nothing.
     /// </summary>
-    public Span<byte> PendingTail(int size)
+    private Span<byte> PendingTail(int size)
     {
         if (_pending is null || _pendingEnd + size > _pending.Length)
         {
@@ -233,8 +228,6 @@ internal sealed class LoadConnection
 
         return _pending.AsSpan(_pendingEnd, size);
     }
-
-    public void CommitPending(int written) => _pendingEnd += written;
 
     /// <summary>Bytes waiting to be written.</summary>
     public int PendingLength => _pendingEnd - _pendingStart;

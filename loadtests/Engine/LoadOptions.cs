@@ -104,6 +104,13 @@ public sealed record LoadOptions
     /// <summary>Awaited once every connection is open, before warm-up: <c>--start-at</c>, or the barrier of <c>run --processes</c>.</summary>
     public Func<CancellationToken, Task>? StartGate { get; init; }
 
+    /// <summary>
+    /// Each I/O thread's allocation figure is taken over this many of its replies after the warm-up (a count, not a
+    /// time: the same amount of work however busy the machine) instead of over the whole measured window; 0 = the
+    /// window. For the tests that hold the engine to zero allocation per message.
+    /// </summary>
+    internal long AllocationWindowReplies { get; init; }
+
     /// <summary>The shape of the run: the steps, or one step built from <c>-c/-d</c> or <c>--rate/-d</c>.</summary>
     public LoadProfile BuildProfile()
     {

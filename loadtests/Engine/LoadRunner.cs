@@ -61,50 +61,65 @@ public static class LoadRunner
         LoadOptions options, LoadProfile profile, int count, IReadOnlyList<System.Net.IPAddress> sources, List<string> warnings,
         IProgressSink progress, CancellationToken cancellationToken)
     {
-        var starts = new List<long>();
-        var connector = await ConnectAsync(options, count, sources, starts, progress, cancellationToken);
-        if (connector.Established.Count == 0)
-        {
-            throw RunPhases.NoConnection(options, connector.FirstError, kind: string.Empty);
-        }
-
-        WarnFailed(connector, count, warnings, progress);
-        if (options.StartGate is { } gate)
-        {
-            // A share of a multi-process run: every share is connected; start the load together.
-            await gate(cancellationToken);
-        }
-
-        var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02))
-        {
-            Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
-            PerSource = PerSource(count, sources),
-        };
-        var window = Window(options, profile, connector.Established.Count);
-        var carry = run.CarrySize;
-        var connections = connector.Established.Select((socket, i) => new LoadConnection(i, socket, window, carry)
-        {
-            ConnectStartTs = starts[i],
-            FirstReplyFromTs = Math.Max(starts[i], run.LoadStartTs),
-        }).ToArray();
-        var loops = CreateLoops(run, connections.Length);
+        var established = new List<(int Fd, long StartTs)>();
+        using var connector = await ConnectAsync(options, count, sources, established, progress, cancellationToken);
+        IoLoop[] loops = [];
         try
         {
+            if (established.Count == 0)
+            {
+                throw RunPhases.NoConnection(options, connector.FirstError, kind: string.Empty);
+            }
+
+            WarnFailed(connector, count, warnings, progress);
+            if (options.StartGate is { } gate)
+            {
+                // A share of a multi-process run: every share is connected; start the load together.
+                await gate(cancellationToken);
+            }
+
+            var run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02))
+            {
+                Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
+                PerSource = Connector.PerSource(count, sources.Count),
+            };
+            var window = Window(options, profile, established.Count);
+            var carry = run.CarrySize;
+            var connections = established.Select((e, i) => new LoadConnection(i, e.Fd, window, carry)
+            {
+                ConnectStartTs = e.StartTs,
+                FirstReplyFromTs = Math.Max(e.StartTs, run.LoadStartTs),
+            }).ToArray();
+            loops = CreateLoops(run, connections.Length);
             for (var i = 0; i < connections.Length; i++)
             {
                 loops[i % loops.Length].Add(connections[i]);
             }
 
-            var sampler = new RunSampler(run, loops, connections, progress);
+            // The loops own the descriptors now: they close them when disposed.
+            established.Clear();
+            var sampler = new RunSampler(run, loops, connections, progress, connector.Counters);
             using var registration = cancellationToken.Register(run.StopEarly);
-            StartLoops(run, loops, profile, options, progress);
-            await sampler.SampleUntilSendStopAsync(cancellationToken);
-            await DrainAsync(options, loops, progress);
-            return RunResult.Build(options, run, ConnectPhase.Of(connector), connections, loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
+            try
+            {
+                StartLoops(run, loops, profile, options, progress);
+                await sampler.SampleUntilSendStopAsync(cancellationToken);
+                await DrainAsync(options, loops, progress);
+                return RunResult.Build(options, run, ConnectPhase.Of(connector), connections, loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
+            }
+            finally
+            {
+                run.Abort = true;
+            }
         }
         finally
         {
-            Dispose(run, connector, loops);
+            foreach (var (fd, _) in established)
+            {
+                TcpConnect.Close(fd);
+            }
+
+            Dispose(loops);
         }
     }
 
@@ -126,7 +141,7 @@ public static class LoadRunner
         var run = new RunContext(options, profile, Stopwatch.GetTimestamp())
         {
             Sources = [.. sources.Select(a => RawSocketAddress.From(new System.Net.IPEndPoint(a, 0)))],
-            PerSource = PerSource(count, sources),
+            PerSource = Connector.PerSource(count, sources.Count),
         };
         var window = Window(options, profile, count);
         var carry = run.CarrySize;
@@ -134,19 +149,19 @@ public static class LoadRunner
         var connections = new LoadConnection[count];
         var established = 0;
         using var stopConnecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var connector = new Connector(options, count, sources)
+        using var connector = new Connector(options, count, sources)
         {
             CancelledCountAsFailed = false,
-            OnEstablished = (socket, started) =>
+            OnEstablished = (_, fd, started, establishedTs) =>
             {
                 var i = established;
-                connections[i] = new LoadConnection(i, socket, window, carry)
+                connections[i] = new LoadConnection(i, fd, window, carry)
                 {
                     ConnectStartTs = started,
                     FirstReplyFromTs = started,
-                    EstablishedTs = Stopwatch.GetTimestamp(),
+                    EstablishedTs = establishedTs,
                 };
-                Volatile.Write(ref established, i + 1);
+                established = i + 1;
                 loops[i % loops.Length].Add(connections[i]);
             },
             OnFinished = () => run.ConnectingDone = true,
@@ -156,12 +171,12 @@ public static class LoadRunner
         {
             progress.OnPhase("connect", $"{count} connections to {options.Target}, each sending once it is up"
                 + (options.ConnectRate > 0 ? RunPhases.ConnectRateText(options, ", {0}/s") : ", as fast as they complete"));
-            var sampler = new RunSampler(run, loops, connections, progress);
+            var sampler = new RunSampler(run, loops, connections, progress, connector.Counters);
             using var registration = cancellationToken.Register(run.StopEarly);
             StartLoops(run, loops, profile, options, progress);
             connector.Start(stopConnecting.Token);
             var sampling = sampler.SampleUntilSendStopAsync(samplingStop.Token);
-            if (await Task.WhenAny(sampling, connector.Completion.Task) == connector.Completion.Task && connector.Established.Count == 0)
+            if (await Task.WhenAny(sampling, connector.Completion.Task) == connector.Completion.Task && connector.Established == 0)
             {
                 await samplingStop.CancelAsync();
                 await sampling;
@@ -176,19 +191,16 @@ public static class LoadRunner
             RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed, connector.FirstError, connector.NotAttempted, kind: string.Empty);
 
             await DrainAsync(options, loops, progress);
-            return RunResult.Build(options, run, ConnectPhase.Of(connector), connections[..connector.Established.Count], loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
+            return RunResult.Build(options, run, ConnectPhase.Of(connector), connections[..connector.Established], loops, loops.Length, sampler, warnings, cancellationToken.IsCancellationRequested);
         }
         finally
         {
             await stopConnecting.CancelAsync();
             await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            Dispose(run, connector, loops);
+            run.Abort = true;
+            Dispose(loops);
         }
     }
-
-    /// <summary>Connections per source address, as <see cref="Connector"/> spreads them.</summary>
-    private static int PerSource(int count, IReadOnlyList<System.Net.IPAddress> sources) =>
-        sources.Count == 0 ? int.MaxValue : (count + sources.Count - 1) / sources.Count;
 
     private static IoLoop[] CreateLoops(RunContext run, int connections)
     {
@@ -221,14 +233,9 @@ public static class LoadRunner
     private static void WarnFailed(Connector connector, int count, List<string> warnings, IProgressSink progress) =>
         RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed, connector.FirstError, notAttempted: 0, kind: string.Empty);
 
-    private static void Dispose(RunContext run, Connector connector, IoLoop[] loops)
+    /// <summary>Closes the loops and every descriptor they own (call once their threads were told to stop).</summary>
+    private static void Dispose(IoLoop[] loops)
     {
-        run.Abort = true;
-        foreach (var socket in connector.Established)
-        {
-            socket.Dispose();
-        }
-
         foreach (var loop in loops)
         {
             loop.Dispose();
@@ -236,10 +243,11 @@ public static class LoadRunner
     }
 
     private static async Task<Connector> ConnectAsync(
-        LoadOptions options, int count, IReadOnlyList<System.Net.IPAddress> sources, List<long> starts, IProgressSink progress, CancellationToken cancellationToken)
+        LoadOptions options, int count, IReadOnlyList<System.Net.IPAddress> sources, List<(int Fd, long StartTs)> established,
+        IProgressSink progress, CancellationToken cancellationToken)
     {
         progress.OnPhase("connect", $"{count} connections to {options.Target}" + RunPhases.ConnectRateText(options, " at {0}/s"));
-        var connector = new Connector(options, count, sources) { OnEstablished = (_, started) => starts.Add(started) };
+        var connector = new Connector(options, count, sources) { OnEstablished = (_, fd, started, _) => established.Add((fd, started)) };
         connector.Start(cancellationToken);
         while (!connector.Completion.Task.IsCompleted)
         {

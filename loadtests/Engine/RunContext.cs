@@ -63,6 +63,9 @@ internal sealed class RunContext
     /// <summary>Connections per source address (connection i binds <c>Sources[i / SourcesPer]</c>).</summary>
     public int PerSource { get; init; } = int.MaxValue;
 
+    /// <summary>The source address connection <paramref name="index"/> binds, as the connect phase spread them; null = any.</summary>
+    public RawSocketAddress? SourceFor(int index) => Sources.Count == 0 ? null : Sources[Math.Min(index / PerSource, Sources.Count - 1)];
+
     /// <summary>Connections are handed to the I/O threads as they connect, and start at once.</summary>
     public bool Immediate { get; }
 

@@ -67,7 +67,13 @@ internal static class RunResult
             }
         }
 
-        var cost = sampler.Cost(messages, ioThreads) with { IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes) };
+        var windows = loops.Select(l => l.AllocationWindow).OfType<AllocationWindow>().ToArray();
+        var windowReplies = windows.Sum(w => w.Replies);
+        var cost = sampler.Cost(messages, ioThreads) with
+        {
+            IoThreadAllocatedBytes = loops.Sum(l => l.AllocatedBytes),
+            IoThreadAllocatedBytesPerMessage = windows.Length > 0 && windowReplies > 0 ? Math.Round(windows.Sum(w => w.Bytes) / (double)windowReplies, 3) : null,
+        };
         if (cost.LikelyBottleneck)
         {
             warnings.Add($"the generator used {cost.CpuPercentOfCores:0}% of its {cost.Cores} core(s): it is probably the bottleneck, not the server");

@@ -23,7 +23,11 @@ internal sealed class RunSampler
     private Totals _measureStart;
     private Totals _measureEnd;
 
-    public RunSampler(RunContext run, ILoadWorker[] loops, LoadConnection[] connections, IProgressSink progress)
+    /// <summary>
+    /// A sampler over <paramref name="loops"/>; <paramref name="connectPhase"/> holds the connect phase's failures for
+    /// the live metrics (the workers count the later ones).
+    /// </summary>
+    public RunSampler(RunContext run, ILoadWorker[] loops, LoadConnection[] connections, IProgressSink progress, params WorkerCounters[] connectPhase)
     {
         _run = run;
         _loops = loops;
@@ -31,7 +35,7 @@ internal sealed class RunSampler
         _progress = progress;
 
         // The live metrics (--metrics-port) read this run's counters from now on.
-        Metrics.LoadMetrics.Current?.Attach(run, loops, connections);
+        Metrics.LoadMetrics.Current?.Attach(run, loops, connections, connectPhase);
     }
 
     public IReadOnlyList<SecondSnapshot> Seconds => _seconds;
@@ -162,17 +166,18 @@ internal sealed class RunSampler
     private Totals Take()
     {
         long received = 0, sent = 0, errors = 0;
-        foreach (var counters in _loops.Select(l => l.Counters))
+        foreach (var loop in _loops)
         {
+            var counters = loop.Counters;
             received += Volatile.Read(ref counters.Received);
             sent += Volatile.Read(ref counters.Sent);
             errors += Volatile.Read(ref counters.Mismatch) + Volatile.Read(ref counters.Reset) + Volatile.Read(ref counters.Eof)
                 + Volatile.Read(ref counters.Timeout) + Volatile.Read(ref counters.Reorder) + Volatile.Read(ref counters.Overflow);
         }
 
-        using var process = Process.GetCurrentProcess();
+        // getrusage, where Process.TotalProcessorTime parses /proc text into new objects at every sample.
         return new Totals(
-            Stopwatch.GetTimestamp(), received, sent, errors, process.TotalProcessorTime, GC.GetTotalPauseDuration(),
+            Stopwatch.GetTimestamp(), received, sent, errors, Environment.CpuUsage.TotalTime, GC.GetTotalPauseDuration(),
             GC.CollectionCount(0), GC.GetTotalAllocatedBytes(precise: false));
     }
 

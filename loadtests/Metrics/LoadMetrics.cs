@@ -19,7 +19,7 @@ internal sealed class LoadMetrics
     private readonly Lock _gate = new();
     private readonly LatencyBuckets _latency = new();
     private Totals _finished;
-    private ILoadWorker[] _workers = [];
+    private WorkerCounters[] _counters = [];
     private LoadConnection?[] _connections = [];
     private RunContext? _run;
     private double _previousSecond;
@@ -33,14 +33,17 @@ internal sealed class LoadMetrics
         set => CurrentFlow.Value = value;
     }
 
-    /// <summary>A run starts: its workers' counters are read from now on; the previous run's last values are kept.</summary>
-    public void Attach(RunContext run, ILoadWorker[] workers, LoadConnection?[] connections)
+    /// <summary>
+    /// A run starts: its workers' counters (and the connect phase's, whose failures are
+    /// <c>echoload_errors_total{kind="connect"}</c> too) are read from now on; the previous run's last values are kept.
+    /// </summary>
+    public void Attach(RunContext run, ILoadWorker[] workers, LoadConnection?[] connections, params WorkerCounters[] connectPhase)
     {
         lock (_gate)
         {
-            _finished = _finished.Add(Read(_workers));
+            _finished = _finished.Add(Read(_counters));
             _run = run;
-            _workers = workers;
+            _counters = [.. workers.Select(w => w.Counters), .. connectPhase];
             _connections = connections;
             _previousSecond = 0;
             _achievedRate = 0;
@@ -65,7 +68,7 @@ internal sealed class LoadMetrics
     {
         lock (_gate)
         {
-            var totals = _finished.Add(Read(_workers));
+            var totals = _finished.Add(Read(_counters));
             double? target = null;
             if (_run is { IsOpen: true } run)
             {
@@ -83,12 +86,11 @@ internal sealed class LoadMetrics
         }
     }
 
-    private static Totals Read(ILoadWorker[] workers)
+    private static Totals Read(WorkerCounters[] counters)
     {
         var totals = default(Totals);
-        foreach (var worker in workers)
+        foreach (var c in counters)
         {
-            var c = worker.Counters;
             totals = totals.Add(new Totals(
                 Volatile.Read(ref c.Sent), Volatile.Read(ref c.Received), Volatile.Read(ref c.Mismatch), Volatile.Read(ref c.Reorder),
                 Volatile.Read(ref c.Reset), Volatile.Read(ref c.Eof), Volatile.Read(ref c.Timeout), Volatile.Read(ref c.Overflow),

@@ -146,7 +146,9 @@ public sealed record ErrorCounts(long Total, long Mismatch, long Reset, long Eof
 
 /// <summary>
 /// What the generator itself cost while measuring. <c>AllocatedBytesPerMessage</c> is the whole process (the live
-/// view included); <c>IoThreadAllocatedBytes</c> is what the I/O threads allocated over the whole run.
+/// view included); <c>IoThreadAllocatedBytes</c> is what the I/O threads allocated over the whole run;
+/// <c>IoThreadAllocatedBytesPerMessage</c> what they allocated inside the measured window ÷ the replies they took in
+/// meanwhile (the epoll engine's steady state: 0; null for the TLS engine, whose tasks have no thread of their own).
 /// </summary>
 public sealed record GeneratorCost(
     double CpuMs,
@@ -158,4 +160,5 @@ public sealed record GeneratorCost(
     int Gen0Collections,
     double AllocatedBytesPerMessage,
     bool LikelyBottleneck,
-    long IoThreadAllocatedBytes = 0);
+    long IoThreadAllocatedBytes = 0,
+    double? IoThreadAllocatedBytesPerMessage = null);

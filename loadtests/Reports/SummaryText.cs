@@ -48,7 +48,8 @@ public static class SummaryText
         var e = r.Errors;
         s.AppendLine($"errors        {e.Total} (mismatch {e.Mismatch}, reorder {e.Reorder}, reset {e.Reset}, eof {e.Eof}, timeout {e.Timeout}, missing {e.Missing}, overflow {e.Overflow}, connect {e.Connect}, starved {e.Starved})");
         var g = r.Generator;
-        s.AppendLine($"generator     cpu {g.CpuPercentOfCores:0.#}% of {g.Cores} core(s), {g.CpuUsPerMessage:0.###} us/msg, {g.IoThreads} I/O thread(s), gc pauses {g.GcPauseMs:0.##} ms ({g.Gen0Collections} gen0), {g.AllocatedBytesPerMessage:0.###} B allocated/msg ({g.IoThreadAllocatedBytes} B by I/O threads in all)");
+        s.AppendLine($"generator     cpu {g.CpuPercentOfCores:0.#}% of {g.Cores} core(s), {g.CpuUsPerMessage:0.###} us/msg, {g.IoThreads} I/O thread(s), gc pauses {g.GcPauseMs:0.##} ms ({g.Gen0Collections} gen0), {g.AllocatedBytesPerMessage:0.###} B allocated/msg ({g.IoThreadAllocatedBytes} B by I/O threads in all"
+            + (g.IoThreadAllocatedBytesPerMessage is { } io ? $", {io:0.###} B/msg by them while measured" : string.Empty) + ")");
         foreach (var warning in r.Warnings)
         {
             s.AppendLine($"warning       {warning}");

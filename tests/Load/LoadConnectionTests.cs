@@ -7,7 +7,7 @@ public sealed class LoadConnectionTests
     [Fact]
     public void Pending_output_keeps_order_across_partial_writes_and_stops_growing()
     {
-        var connection = new LoadConnection(0, socket: null, window: 4, carrySize: 64);
+        var connection = new LoadConnection(0, fd: -1, window: 4, carrySize: 64);
         var random = new Random(5);
         var expected = new List<byte>();
         var written = new List<byte>();
@@ -31,7 +31,7 @@ public sealed class LoadConnectionTests
     [Fact]
     public void Window_tracks_outstanding_messages_with_wrapping_sequence_numbers()
     {
-        var connection = new LoadConnection(0, socket: null, window: 4, carrySize: 64);
+        var connection = new LoadConnection(0, fd: -1, window: 4, carrySize: 64);
         for (var i = 0; i < 10_000; i++)
         {
             var seq = connection.Claim(i + 1, i + 1);

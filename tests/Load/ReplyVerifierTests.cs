@@ -16,7 +16,7 @@ public sealed class ReplyVerifierTests
 
     private static LoadConnection WithOutstanding(uint id, int count)
     {
-        var connection = new LoadConnection((int)id, socket: null, window: 16, carrySize: 128);
+        var connection = new LoadConnection((int)id, fd: -1, window: 16, carrySize: 128);
         for (var i = 0; i < count; i++)
         {
             connection.Claim(1000 + i, 1000 + i);

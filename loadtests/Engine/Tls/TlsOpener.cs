@@ -1,65 +1,68 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using EchoServers.Linux;
 
 namespace EchoServers.Load.Engine.Tls;
 
-/// <summary>One opened TLS connection: the socket, the stream over it, and how long each step took.</summary>
-internal sealed record TlsOpened(Socket Socket, SslStream Stream, long ConnectTicks, long HandshakeTicks);
+/// <summary>One opened TLS connection: the socket, the stream over it, and how long the handshake took.</summary>
+internal sealed record TlsOpened(Socket Socket, SslStream Stream, long HandshakeTicks);
 
 /// <summary>
-/// Opens one connection of the TLS engine: a TCP connect (from the share's source address, if any) within
-/// <c>--connect-timeout</c>, then the client handshake within the same timeout. Every way it can fail becomes a
-/// <see cref="TlsOpenFailure"/> with its cause and one line saying why.
+/// What the TLS engine adds on top of a TCP connection: the client handshake within <c>--connect-timeout</c>, each
+/// way it can fail a <see cref="TlsOpenFailure"/> with its cause and one line saying why. The TCP connection itself
+/// is the run core's: the connect phase's <see cref="Connector"/> for a slot's first connection, and for churn's
+/// reconnects <see cref="ConnectAsync"/> — the same <see cref="TcpConnect"/>, awaited by the run's <see cref="ConnectWaiter"/>.
 /// </summary>
 internal static class TlsOpener
 {
-    private const int IpBindAddressNoPort = 24;
-
-    public static async Task<TlsOpened> OpenAsync(TlsTrust trust, IPAddress? source, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Churn: a TCP connect through <see cref="TcpConnect"/>, awaited by <paramref name="waiter"/>; returns the
+    /// connected socket, or throws the failure by cause.
+    /// </summary>
+    public static async Task<Socket> ConnectAsync(RunContext run, ConnectWaiter waiter, RawSocketAddress? source, CancellationToken cancellationToken)
     {
-        var target = trust.Target;
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var started = Stopwatch.GetTimestamp();
-        try
+        var target = run.Options.Target;
+        var errno = TcpConnect.Begin(run.TargetAddress, source, out var fd);
+        if (errno == 0)
         {
-            if (source is not null)
+            try
             {
-                // Port chosen at connect (IP_BIND_ADDRESS_NO_PORT), as the epoll engine's connects do.
-                socket.SetRawSocketOption(0, IpBindAddressNoPort, BitConverter.GetBytes(1));
-                socket.Bind(new IPEndPoint(source, 0));
+                errno = await waiter.WaitAsync(fd, Stopwatch.GetTimestamp() + run.ConnectTimeoutTicks).WaitAsync(cancellationToken);
+            }
+            catch
+            {
+                TcpConnect.Close(fd);
+                throw;
             }
 
-            await socket.ConnectAsync(target, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new TlsOpenFailure(ConnectFailure.Timeout, inHandshake: false, $"connect to {target} timed out after {timeout.TotalMilliseconds:0} ms");
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            throw new TlsOpenFailure(ConnectFailures.FromSocketError(ex.SocketErrorCode), inHandshake: false, $"connect to {target} failed: {ex.SocketErrorCode} ({ex.Message})", ex);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            if (errno == 0)
+            {
+                return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            }
+
+            TcpConnect.Close(fd);
         }
 
+        throw errno == Errno.ETIMEDOUT
+            ? new TlsOpenFailure(ConnectFailure.Timeout, inHandshake: false, TcpConnect.DescribeTimeout(target, run.Options.ConnectTimeout))
+            : new TlsOpenFailure(ConnectFailures.FromErrno(errno), inHandshake: false, TcpConnect.Describe(target, errno));
+    }
+
+    /// <summary>The client handshake over <paramref name="socket"/> (a connected TCP socket, owned from now on).</summary>
+    public static async Task<TlsOpened> HandshakeAsync(TlsTrust trust, Socket socket, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         var connected = Stopwatch.GetTimestamp();
         var rejection = new StrongBox<string?>();
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         try
         {
             await stream.AuthenticateAsClientAsync(trust.ForHandshake(rejection), deadline.Token);
-            return new TlsOpened(socket, stream, connected - started, Stopwatch.GetTimestamp() - connected);
+            return new TlsOpened(socket, stream, Stopwatch.GetTimestamp() - connected);
         }
         catch (Exception ex)
         {

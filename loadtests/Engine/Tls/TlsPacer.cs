@@ -74,7 +74,7 @@ internal sealed class TlsPacer
                     continue;
                 }
 
-                slot.Queue(_run, due);
+                slot.Queue(due);
                 due = DueTs(_schedule.Next());
             }
 

@@ -1,57 +1,53 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Security;
+using EchoServers.Load.Measurement;
 
 namespace EchoServers.Load.Engine.Tls;
 
 /// <summary>
 /// What every connection task of one TLS run shares: the settings, the trust decision, the timeline (once known),
-/// the gate on concurrent opens, and the connect phase's accounting. Written by many tasks at once: counts are
-/// interlocked, the rest is taken under <see cref="_gate"/>.
+/// the bound on opens in progress, the connect waiter of churn's reconnects, and the handshake half of the connect
+/// phase's accounting (its TCP half is the run core's <see cref="Connector"/>). Written by many tasks at once: counts
+/// are interlocked, the rest is taken under <see cref="_gate"/>.
 /// </summary>
 internal sealed class TlsRun : IDisposable
 {
     /// <summary>Connects and handshakes in progress at once: a handshake is public-key work, more would only queue on the cores.</summary>
     public const int MaxConcurrentOpens = 64;
 
-    /// <summary>Failures, with no connection established yet, after which the rest are not attempted (the server is down or not TLS).</summary>
+    /// <summary>Failed handshakes, with no connection established yet, after which the rest are not attempted (not a TLS server).</summary>
     private const int GiveUpAfterFailures = 10;
 
     private readonly Lock _gate = new();
-    private readonly IReadOnlyList<IPAddress> _sources;
-    private readonly int _perSource;
     private readonly TaskCompletionSource<RunContext> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly int _count;
+    private readonly Lazy<ConnectWaiter> _waiter = new(() => new ConnectWaiter());
     private RunContext? _context;
+    private int _handedOver;
     private int _settledCount;
+    private volatile bool _connectorDone;
     private int _established;
     private int _failed;
     private int _notAttempted;
     private volatile bool _giveUp;
 
-    public TlsRun(LoadOptions options, TlsTrust trust, IReadOnlyList<IPAddress> sources, int count)
+    public TlsRun(LoadOptions options, TlsTrust trust)
     {
         Options = options;
         Trust = trust;
-        _count = count;
-        _sources = sources;
-        _perSource = sources.Count == 0 ? int.MaxValue : (count + sources.Count - 1) / sources.Count;
         Opening = new SemaphoreSlim(MaxConcurrentOpens);
-        ConnectPhaseStartTs = Stopwatch.GetTimestamp();
     }
 
     public LoadOptions Options { get; }
 
     public TlsTrust Trust { get; }
 
-    /// <summary>Bounds the opens in progress (<see cref="MaxConcurrentOpens"/>).</summary>
+    /// <summary>Bounds the opens in progress (<see cref="MaxConcurrentOpens"/>): taken by the connect phase before each connect, by churn before each reconnect.</summary>
     public SemaphoreSlim Opening { get; }
 
-    /// <summary>Where --connect-rate's schedule starts.</summary>
-    public long ConnectPhaseStartTs { get; set; }
+    /// <summary>Awaits churn's TCP connects (started on first use).</summary>
+    public ConnectWaiter Waiter => _waiter.Value;
 
     /// <summary>Cancelled when the run is torn down: every read, write, connect and wait ends.</summary>
     public CancellationToken Aborted => _abort.Token;
@@ -62,27 +58,30 @@ internal sealed class TlsRun : IDisposable
     /// <summary>Completes with the timeline when the load may start.</summary>
     public Task<RunContext> Ready => _ready.Task;
 
-    /// <summary>Completes once every slot's first connection is established, failed or given up.</summary>
+    /// <summary>Completes once the connect phase is over and every connection it handed over is established or failed.</summary>
     public Task Settled => _settled.Task;
 
     /// <summary>
-    /// Completes once the first slot's connection is established or failed. The others wait for it: the first
-    /// handshake pays the one-time costs (JIT, the TLS library's initialisation), which would otherwise land on every
-    /// handshake running beside it and on the CPU per handshake.
+    /// Completes once the first handshake is done or failed (or the connect phase ended without one). The connect
+    /// phase waits for it before the next connect: the first handshake pays the one-time costs (JIT, the TLS
+    /// library's initialisation), which would otherwise land on every handshake running beside it and on the CPU per
+    /// handshake.
     /// </summary>
     public Task FirstSettled => _firstSettled.Task;
 
-    /// <summary>Whether new initial connects should stop: the certificate is refused, or the server refuses everything.</summary>
+    /// <summary>Whether the connect phase should stop: the certificate is refused, or no handshake ever succeeds.</summary>
     public bool GiveUp => _giveUp;
 
+    /// <summary>Connections whose handshake is done in the connect phase.</summary>
     public int Established => Volatile.Read(ref _established);
 
+    /// <summary>Handshakes of the connect phase that failed (or were given up).</summary>
     public int Failed => Volatile.Read(ref _failed);
 
     public int NotAttempted => Volatile.Read(ref _notAttempted);
 
-    /// <summary>Initial connects that failed, by cause (indexed by <see cref="ConnectFailure"/>).</summary>
-    public long[] FailedBy { get; } = new long[Enum.GetValues<ConnectFailure>().Length];
+    /// <summary>The connect phase's failed handshakes by cause; read by the live metrics too.</summary>
+    public WorkerCounters Counters { get; } = new();
 
     public string? FirstError { get; private set; }
 
@@ -91,9 +90,6 @@ internal sealed class TlsRun : IDisposable
 
     /// <summary>The version and cipher of the first handshake, e.g. <c>TLS 1.3, TLS_AES_256_GCM_SHA384</c>.</summary>
     public string? Negotiated { get; private set; }
-
-    /// <summary>Opens attempted in the connect phase so far (progress).</summary>
-    public int Attempted => _established + _failed;
 
     public void Start(RunContext context)
     {
@@ -108,8 +104,16 @@ internal sealed class TlsRun : IDisposable
         _abort.Cancel();
     }
 
-    /// <summary>The source address connection <paramref name="index"/> binds, as the epoll engine's connector spreads them; null = any.</summary>
-    public IPAddress? SourceFor(int index) => _sources.Count == 0 ? null : _sources[Math.Min(index / _perSource, _sources.Count - 1)];
+    /// <summary>The connect phase handed a TCP connection over for its handshake.</summary>
+    public void OnHandedOver() => Interlocked.Increment(ref _handedOver);
+
+    /// <summary>The connect phase is over: once the handshakes it started settle, so is the TLS connect phase.</summary>
+    public void OnConnectorDone()
+    {
+        _connectorDone = true;
+        _firstSettled.TrySetResult();
+        CheckSettled();
+    }
 
     public void OnEstablished(SslStream stream)
     {
@@ -130,7 +134,7 @@ internal sealed class TlsRun : IDisposable
         var failed = Interlocked.Increment(ref _failed);
         lock (_gate)
         {
-            FailedBy[(int)failure.Cause]++;
+            Counters.CountConnectFailure(failure.Cause);
             if (FirstError is null || (failure.Untrusted && !FirstErrorIsUntrusted))
             {
                 FirstError = failure.Message;
@@ -146,7 +150,7 @@ internal sealed class TlsRun : IDisposable
         Settle();
     }
 
-    /// <summary>A connection given up without an attempt: after <see cref="GiveUp"/> (failed), or when the window closed first (immediate start).</summary>
+    /// <summary>A handed-over connection given up before its handshake (the run was torn down).</summary>
     public void OnNotOpened(bool countAsFailed)
     {
         if (countAsFailed)
@@ -154,7 +158,7 @@ internal sealed class TlsRun : IDisposable
             Interlocked.Increment(ref _failed);
             lock (_gate)
             {
-                FailedBy[(int)ConnectFailure.Other]++;
+                Counters.ConnectOther++;
             }
         }
         else
@@ -168,7 +172,14 @@ internal sealed class TlsRun : IDisposable
     private void Settle()
     {
         _firstSettled.TrySetResult();
-        if (Interlocked.Increment(ref _settledCount) == _count)
+        Interlocked.Increment(ref _settledCount);
+        CheckSettled();
+    }
+
+    private void CheckSettled()
+    {
+        // The hand-overs all happen before the connector is done, so once it is their count is final.
+        if (_connectorDone && Volatile.Read(ref _settledCount) == Volatile.Read(ref _handedOver))
         {
             _settled.TrySetResult();
         }
@@ -185,5 +196,9 @@ internal sealed class TlsRun : IDisposable
     {
         _abort.Dispose();
         Opening.Dispose();
+        if (_waiter.IsValueCreated)
+        {
+            _waiter.Value.Dispose();
+        }
     }
 }

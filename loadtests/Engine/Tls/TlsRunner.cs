@@ -4,7 +4,6 @@ using EchoServers.Load.Measurement;
 using EchoServers.Load.Reports;
 using EchoServers.Load.Simulations;
 using EchoServers.Protocol.Framing;
-using HdrHistogram;
 
 namespace EchoServers.Load.Engine.Tls;
 
@@ -26,18 +25,27 @@ internal static class TlsRunner
         IProgressSink progress, CancellationToken cancellationToken)
     {
         var trust = TlsTrust.Create(options.Tls!, options.Target);
-        using var owner = new TlsRun(options, trust, sources, count);
+        using var owner = new TlsRun(options, trust);
         var shards = Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, count)).Select(_ => new TlsShard()).ToArray();
         var carry = RunContext.CarrySizeOf(options.Sizes);
         var maxWire = options.Sizes.Max + ProtocolLimits.WriteOverhead(options.Framing);
         var writeSize = Math.Max(maxWire, Math.Min(Math.Max(options.Pipeline, profile.IsOpen ? 16 : 1) * maxWire, 16 * 1024));
         var window = LoadRunner.Window(options, profile, count);
         var slots = Enumerable.Range(0, count).Select(i => new TlsSlot(owner, i, shards[i % shards.Length], window, carry, writeSize)).ToArray();
-        var tasks = new Task[count];
+        var tasks = new Task?[count];
         var together = options.Start == StartMode.Together;
         progress.OnPhase("connect", $"{count} TLS connections to {options.Target} (connect + handshake, at most {TlsRun.MaxConcurrentOpens} at once)"
             + RunPhases.ConnectRateText(options, ", {0}/s")
             + (together ? string.Empty : ", each sending once it is up"));
+        using var stopConnecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var handedOverFirst = false;
+        using var connector = new Connector(options, count, sources)
+        {
+            CancelledCountAsFailed = together,
+            GiveUp = () => owner.GiveUp,
+            OnEstablished = (index, fd, started, _) => HandOver(owner, slots[index], tasks, fd, started, ref handedOverFirst),
+            OnFinished = owner.OnConnectorDone,
+        };
         RunContext? run = null;
         TlsPacer? pacer = null;
         (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase = null;
@@ -45,9 +53,8 @@ internal static class TlsRunner
         {
             if (together)
             {
-                owner.ConnectPhaseStartTs = Stopwatch.GetTimestamp();
                 var cpuAtStart = ProcessCpu();
-                Start(slots, tasks);
+                connector.Start(cancellationToken);
 
                 // The CPU per handshake leaves out the first, which opened alone and paid the one-time costs, unless
                 // the others were all open too by the time this saw the first (a busy machine): then it is every one.
@@ -56,7 +63,7 @@ internal static class TlsRunner
                     await owner.FirstSettled.WaitAsync(cancellationToken);
                     var cpuBefore = ProcessCpu();
                     var firstOpened = owner.Established;
-                    await WaitForOpensAsync(owner, count, progress, cancellationToken);
+                    await WaitForOpensAsync(owner, connector, count, progress, cancellationToken);
                     var cpuAfter = ProcessCpu();
                     phase = owner.Established > firstOpened
                         ? (cpuAfter - cpuBefore, owner.Established - firstOpened, false)
@@ -69,16 +76,16 @@ internal static class TlsRunner
 
                 if (owner.Established == 0)
                 {
-                    throw NoConnection(owner, options);
+                    throw NoConnection(owner, connector, options);
                 }
 
-                WarnFailed(owner, count, warnings, progress);
+                WarnFailed(owner, connector, count, warnings, progress);
                 if (options.StartGate is { } gate)
                 {
                     await gate(cancellationToken);
                 }
 
-                run = new RunContext(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02)) { PerSource = int.MaxValue };
+                run = Context(options, profile, Stopwatch.GetTimestamp() + RunContext.SecondsToTicks(0.02), count, sources);
                 owner.Start(run);
                 pacer = StartPacer(run, slots, owner);
             }
@@ -89,14 +96,13 @@ internal static class TlsRunner
                     await gate(cancellationToken);
                 }
 
-                run = new RunContext(options, profile, Stopwatch.GetTimestamp()) { PerSource = int.MaxValue };
-                owner.ConnectPhaseStartTs = run.LoadStartTs;
+                run = Context(options, profile, Stopwatch.GetTimestamp(), count, sources);
                 owner.Start(run);
-                Start(slots, tasks);
+                connector.Start(stopConnecting.Token);
                 pacer = StartPacer(run, slots, owner);
             }
 
-            var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress);
+            var sampler = new RunSampler(run, shards, [.. slots.Select(s => s.Book)], progress, connector.Counters, owner.Counters);
             using var registration = cancellationToken.Register(run.StopEarly);
             var scanner = ScanAsync(run, slots, owner.Aborted);
             RunPhases.AnnounceLoad(profile, progress);
@@ -106,16 +112,19 @@ internal static class TlsRunner
             {
                 await samplingStop.CancelAsync();
                 await sampling;
-                throw NoConnection(owner, options);
+                throw NoConnection(owner, connector, options);
             }
 
             await sampling;
             if (!together)
             {
-                WarnFailed(owner, count, warnings, progress);
+                // Connections not attempted by the end of the measured window are not started any more.
+                await stopConnecting.CancelAsync();
+                await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
+                WarnFailed(owner, connector, count, warnings, progress);
             }
 
-            await RunPhases.DrainAsync(options, progress, Task.WhenAll(tasks), options.ConnectTimeout + TimeSpan.FromSeconds(5));
+            await RunPhases.DrainAsync(options, progress, Task.WhenAll(tasks.OfType<Task>()), options.ConnectTimeout + TimeSpan.FromSeconds(5));
             owner.Abort();
             await scanner;
             if (pacer is not null)
@@ -123,15 +132,73 @@ internal static class TlsRunner
                 await pacer.Completion.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
             }
 
-            return Result(options, run, owner, slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
+            return TlsResult.Build(options, run, owner, ConnectPhaseOf(owner, connector), slots, shards, sampler, warnings, phase, cancellationToken.IsCancellationRequested);
         }
         finally
         {
             run?.Abort = true;
             owner.Abort();
-            await Task.WhenAll(tasks.Where(t => t is not null)).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stopConnecting.CancelAsync();
+            await connector.Completion.Task.WaitAsync(options.ConnectTimeout + TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(tasks.OfType<Task>()).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// On the connect thread: a TCP connection of the connect phase goes to its slot for the handshake, once fewer
+    /// than <see cref="TlsRun.MaxConcurrentOpens"/> are in progress; after the first, the phase waits for its
+    /// handshake to settle (<see cref="TlsRun.FirstSettled"/>).
+    /// </summary>
+    private static void HandOver(TlsRun owner, TlsSlot slot, Task?[] tasks, int fd, long connectStartTs, ref bool handedOverFirst)
+    {
+        var socket = new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
+        owner.OnHandedOver();
+        try
+        {
+            owner.Opening.Wait(owner.Aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            owner.OnNotOpened(countAsFailed: false);
+            return;
+        }
+
+        tasks[slot.Book.Index] = slot.RunAsync(socket, connectStartTs);
+        if (!handedOverFirst)
+        {
+            handedOverFirst = true;
+            try
+            {
+                owner.FirstSettled.Wait(owner.Aborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The run is torn down; the phase ends with it.
+            }
+        }
+    }
+
+    private static RunContext Context(LoadOptions options, LoadProfile profile, long loadStartTs, int count, IReadOnlyList<IPAddress> sources) =>
+        new(options, profile, loadStartTs)
+        {
+            Sources = [.. sources.Select(a => RawSocketAddress.From(new IPEndPoint(a, 0)))],
+            PerSource = Connector.PerSource(count, sources.Count),
+        };
+
+    /// <summary>The connect phase as the result counts it: TCP connects (the run core's) and the handshakes on top.</summary>
+    private static ConnectPhase ConnectPhaseOf(TlsRun owner, Connector connector)
+    {
+        var tcp = connector.FailedBy;
+        var c = owner.Counters;
+        long[] handshakes = [c.ConnectRefused, c.ConnectReset, c.ConnectTimeout, c.ConnectOutOfPorts, c.ConnectOther];
+        return new ConnectPhase(
+            owner.Established, connector.Failed + owner.Failed, connector.NotAttempted + owner.NotAttempted,
+            [.. tcp.Zip(handshakes, (a, b) => a + b)], connector.ConnectLatency, FirstError(owner, connector));
+    }
+
+    private static string? FirstError(TlsRun owner, Connector connector) =>
+        owner.FirstErrorIsUntrusted ? owner.FirstError : connector.FirstError ?? owner.FirstError;
 
     /// <summary>Open model: the thread that sends the schedule over the slots' connections; null in the closed model.</summary>
     private static TlsPacer? StartPacer(RunContext run, TlsSlot[] slots, TlsRun owner)
@@ -146,22 +213,14 @@ internal static class TlsRunner
         return pacer;
     }
 
-    private static void Start(TlsSlot[] slots, Task[] tasks)
-    {
-        for (var i = 0; i < slots.Length; i++)
-        {
-            tasks[i] = slots[i].RunAsync();
-        }
-    }
-
     /// <summary>The connect phase of <c>--start together</c>: every slot opened or failed, with progress once a second.</summary>
-    private static async Task WaitForOpensAsync(TlsRun owner, int count, IProgressSink progress, CancellationToken cancellationToken)
+    private static async Task WaitForOpensAsync(TlsRun owner, Connector connector, int count, IProgressSink progress, CancellationToken cancellationToken)
     {
         while (!owner.Settled.IsCompleted)
         {
             await Task.WhenAny(owner.Settled, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
-            progress.OnConnecting(owner.Attempted, count, owner.Failed);
+            progress.OnConnecting(connector.Attempted, count, connector.Failed + owner.Failed);
         }
     }
 
@@ -187,67 +246,12 @@ internal static class TlsRunner
         }
     }
 
-    private static LoadSetupException NoConnection(TlsRun owner, LoadOptions options) => owner.FirstErrorIsUntrusted
+    private static LoadSetupException NoConnection(TlsRun owner, Connector connector, LoadOptions options) => owner.FirstErrorIsUntrusted
         ? new LoadSetupException(owner.FirstError!)
-        : RunPhases.NoConnection(options, owner.FirstError, kind: "TLS ");
+        : RunPhases.NoConnection(options, FirstError(owner, connector), kind: "TLS ");
 
-    private static void WarnFailed(TlsRun owner, int count, List<string> warnings, IProgressSink progress) =>
-        RunPhases.WarnConnectPhase(warnings, progress, count, owner.Failed, owner.FirstError, owner.NotAttempted, kind: "TLS ");
+    private static void WarnFailed(TlsRun owner, Connector connector, int count, List<string> warnings, IProgressSink progress) =>
+        RunPhases.WarnConnectPhase(warnings, progress, count, connector.Failed + owner.Failed, FirstError(owner, connector), connector.NotAttempted + owner.NotAttempted, kind: "TLS ");
 
-    private static LoadResult Result(
-        LoadOptions options, RunContext run, TlsRun owner, TlsSlot[] slots, TlsShard[] shards, RunSampler sampler, List<string> warnings,
-        (TimeSpan Cpu, int Handshakes, bool FirstIncluded)? phase, bool cancelled)
-    {
-        var connects = new ConnectPhase(owner.Established, owner.Failed, owner.NotAttempted, owner.FailedBy, Histograms.Create(), owner.FirstError);
-        var opened = slots.Where(s => s.Opened).Select(s => s.Book).ToArray();
-        var result = RunResult.Build(options, run, connects, opened, shards, ThreadPool.ThreadCount, sampler, warnings, cancelled);
-        var handshakes = Histograms.Merge(shards.Select(s => (HistogramBase)s.Handshake));
-        var measured = shards.Sum(s => s.MeasuredHandshakes);
-        var seconds = Math.Max(run.MeasuredSeconds, 1e-9);
-        double? cpuPerHandshake = null;
-        var basis = "none measured";
-        if (run.Churn && measured > 0)
-        {
-            // Churn: many warm handshakes, each with its share of messages; the per-message cost is beside it.
-            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
-            basis = "measured window: each handshake with its connection's messages";
-        }
-        else if (phase is { } connectPhase)
-        {
-            cpuPerHandshake = Math.Round(connectPhase.Cpu.TotalMicroseconds / connectPhase.Handshakes, 1);
-            basis = connectPhase.FirstIncluded
-                ? "connect phase: TCP connect and handshake only, every connection (all opened before the first was seen)"
-                : "connect phase: TCP connect and handshake only, the first connection left out";
-        }
-        else if (measured > 0)
-        {
-            cpuPerHandshake = Math.Round(result.Generator.CpuMs * 1000 / measured, 1);
-            basis = "measured window: handshakes and messages together";
-        }
-
-        return result with
-        {
-            Engine = EngineName,
-            Tls = new TlsSummary
-            {
-                Negotiated = owner.Negotiated ?? "none",
-                Trust = options.Tls!.TrustText,
-                ServerName = owner.Trust.TargetHost,
-                Handshakes = shards.Sum(s => s.Handshakes),
-                MeasuredHandshakes = measured,
-                HandshakesPerSecond = Math.Round(measured / seconds, 1),
-                HandshakeFailures = shards.Sum(s => s.HandshakeFailures),
-                HandshakeUs = LatencySummary.Of(handshakes),
-                GeneratorCpuUsPerHandshake = cpuPerHandshake,
-                GeneratorCpuBasis = basis,
-            },
-            HandshakeHistogram = handshakes,
-        };
-    }
-
-    private static TimeSpan ProcessCpu()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
+    private static TimeSpan ProcessCpu() => Environment.CpuUsage.TotalTime;
 }

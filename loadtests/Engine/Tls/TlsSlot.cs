@@ -1,52 +1,37 @@
 using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace EchoServers.Load.Engine.Tls;
 
 /// <summary>
-/// One connection of the TLS engine, and every connection that replaces it under churn: one task that opens it
-/// (TCP connect, then the handshake), runs the closed model on it, and with <c>--messages-per-connection</c>,
-/// <c>--connection-lifetime</c> or <c>--reconnect</c> closes it and opens the next, one handshake per connection.
-/// While a connection is up its read loop is that task; the writes run beside it (woken by the replies, inline when
-/// the write completes at once) so that a large pipeline can never deadlock against a server that is itself blocked
-/// writing to us. The bookkeeping (sequence numbers, timestamps, verification) is the epoll engine's
-/// <see cref="LoadConnection"/>.
+/// One connection of the TLS engine, and every connection that replaces it under churn: one task that takes the TCP
+/// connection the connect phase handed over, adds the handshake (<see cref="TlsSlotOpener"/>), runs the load on it
+/// (<see cref="TlsSession"/>), and with <c>--messages-per-connection</c>, <c>--connection-lifetime</c> or
+/// <c>--reconnect</c> closes it and opens the next, one handshake per connection. The bookkeeping (sequence
+/// numbers, timestamps, verification) is the epoll engine's <see cref="LoadConnection"/>.
 /// </summary>
-internal sealed partial class TlsSlot
+internal sealed class TlsSlot
 {
     private readonly TlsRun _owner;
-    private readonly byte[] _readBuffer;
-    private readonly byte[] _writeBuffer;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite,
-        SingleReader = true,
-        AllowSynchronousContinuations = true,
-    });
-
     private Socket? _socket;
     private SslStream? _stream;
-    private CancellationTokenSource? _session;
-    private int _end;
-    private int _writerBusy;
 
     public TlsSlot(TlsRun owner, int index, TlsShard shard, int window, int carrySize, int writeSize)
     {
         _owner = owner;
         Shard = shard;
-        Book = new LoadConnection(index, null, window, carrySize) { Dead = true };
-
-        // A TLS record carries at most 16 KiB of plaintext, so a read returns at most that much after the carry.
-        _readBuffer = new byte[carrySize + (16 * 1024)];
-        _writeBuffer = new byte[writeSize];
+        Book = new LoadConnection(index, fd: -1, window, carrySize) { Dead = true };
+        Session = new TlsSession(Book, shard, carrySize, writeSize);
     }
 
     /// <summary>Sequence numbers, timestamps and per-connection counts, shared with the epoll engine's accounting.</summary>
     public LoadConnection Book { get; }
 
     public TlsShard Shard { get; }
+
+    /// <summary>The load on the current connection.</summary>
+    public TlsSession Session { get; }
 
     /// <summary>Open model: a connection is up to take the pacer's next message.</summary>
     public bool AcceptsMessages => !Book.Dead;
@@ -57,15 +42,20 @@ internal sealed partial class TlsSlot
     /// <summary>Its first connection was established (it counts in the connection totals and the fairness).</summary>
     public bool Opened { get; private set; }
 
-    /// <summary>The slot's whole life: first open, load, churn, close.</summary>
-    public async Task RunAsync()
+    /// <summary>
+    /// The slot's whole life: the handshake over the TCP connection the connect phase handed over (its connect began
+    /// at <paramref name="connectStartTs"/>), the load, churn, close.
+    /// </summary>
+    public async Task RunAsync(Socket socket, long connectStartTs)
     {
         var token = _owner.Aborted;
-        if (!await OpenFirstAsync(token))
+        Book.ConnectStartTs = connectStartTs;
+        if (!await TlsSlotOpener.OpenFirstAsync(this, _owner, socket, token))
         {
             return;
         }
 
+        Opened = true;
         RunContext run;
         try
         {
@@ -89,16 +79,19 @@ internal sealed partial class TlsSlot
 
         while (true)
         {
-            var end = await SessionAsync(run, token);
+            var end = await Session.RunAsync(run, _stream!, token);
             Account(run, end, Stopwatch.GetTimestamp());
             await CloseAsync(graceful: end is TlsEnd.Finished or TlsEnd.Planned);
             if (!run.Churn || end is TlsEnd.Finished or TlsEnd.Drained or TlsEnd.Aborted || token.IsCancellationRequested
-                || !await OpenNextAsync(run, retry: end != TlsEnd.Planned, token))
+                || !await TlsSlotOpener.OpenNextAsync(this, _owner, run, retry: end != TlsEnd.Planned, token))
             {
                 return;
             }
         }
     }
+
+    /// <summary>Open model, on the pacer's thread: the next message of this connection, due at <paramref name="due"/>.</summary>
+    public void Queue(long due) => Session.Queue(due);
 
     /// <summary>
     /// Every 10 ms, from the run's scanner: times out the oldest outstanding reply, gives up at the drain deadline,
@@ -107,21 +100,21 @@ internal sealed partial class TlsSlot
     /// </summary>
     public void Scan(RunContext run, long now, int activeTarget)
     {
-        if (Volatile.Read(ref _session) is null)
+        if (!Session.Active)
         {
             return;
         }
 
         if (now >= run.DrainDeadlineTs)
         {
-            TryEnd(TlsEnd.Drained);
+            Session.TryEnd(TlsEnd.Drained);
             return;
         }
 
         if (run.IsOpen && Book.NextSeq != Book.FirstUnstamped)
         {
             // Messages claimed and not written yet: the writer runs (a wake is never lost, this only makes sure).
-            Wake();
+            Session.Wake();
         }
 
         if (Book.Outstanding > 0)
@@ -129,28 +122,56 @@ internal sealed partial class TlsSlot
             var intended = Book.IntendedOf(Book.NextExpected);
             if (intended != 0 && now - intended > run.TimeoutTicks)
             {
-                TryEnd(TlsEnd.Timeout);
+                Session.TryEnd(TlsEnd.Timeout);
             }
 
             return;
         }
 
-        if (Volatile.Read(ref _writerBusy) != 0)
+        if (Session.WriterBusy)
         {
             return;
         }
 
         if (now >= run.SendStopTs)
         {
-            TryEnd(TlsEnd.Finished);
+            Session.TryEnd(TlsEnd.Finished);
         }
         else if (Book.RetireAtTs != 0 && now >= Book.RetireAtTs)
         {
-            TryEnd(TlsEnd.Planned);
+            Session.TryEnd(TlsEnd.Planned);
         }
         else if (Book.Index < activeTarget)
         {
-            Wake();
+            Session.Wake();
+        }
+    }
+
+    /// <summary>Takes an opened connection into the slot and records its handshake (and, after the first, its connect).</summary>
+    public void Adopt(TlsOpened opened, long now, RunContext? run, bool initial)
+    {
+        _socket = opened.Socket;
+        _stream = opened.Stream;
+        Book.EstablishedTs = now;
+        Book.Dead = false;
+        var measured = run is not null && run.IsMeasured(now);
+        lock (Shard.Gate)
+        {
+            Shard.Handshake.RecordValue(Measurement.Histograms.Clamp(RunContext.TicksToUs(opened.HandshakeTicks)));
+            Shard.Handshakes++;
+            if (measured)
+            {
+                Shard.MeasuredHandshakes++;
+            }
+
+            if (!initial)
+            {
+                Shard.Counters.Connects++;
+                if (measured)
+                {
+                    Shard.Counters.MeasuredConnects++;
+                }
+            }
         }
     }
 
@@ -204,21 +225,4 @@ internal sealed partial class TlsSlot
         await stream.DisposeAsync();
         socket?.Dispose();
     }
-
-    private void TryEnd(TlsEnd end)
-    {
-        if (Interlocked.CompareExchange(ref _end, (int)end, (int)TlsEnd.None) == (int)TlsEnd.None)
-        {
-            try
-            {
-                Volatile.Read(ref _session)?.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The session ended meanwhile.
-            }
-        }
-    }
-
-    private void Wake() => _wake.Writer.TryWrite(true);
 }

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using EchoServers.Linux;
-using EchoServers.Load.Measurement;
-using HdrHistogram;
 
 namespace EchoServers.Load.Engine;
 
@@ -14,11 +11,15 @@ namespace EchoServers.Load.Engine;
 /// latency runs from when it was due, so a stalled server cannot hide the wait (no coordinated omission); how late
 /// it actually went out is recorded as send lateness.
 /// </summary>
-internal sealed unsafe partial class IoLoop
+internal sealed class LoopPacer
 {
-    private static readonly long MaxWaitNs = WaitMs * 1_000_000L;
+    private static readonly long MaxWaitNs = IoLoop.WaitMs * 1_000_000L;
 
-    private readonly List<LoadConnection> _dirty = [];
+    private readonly IoLoop _loop;
+    private readonly RunContext _run;
+
+    // Connections with messages queued in this pass; sized for every connection of the loop, so it never grows.
+    private List<LoadConnection> _dirty = [];
     private RateSchedule? _schedule;
     private long _due = long.MaxValue;
     private int _nextConnection;
@@ -26,20 +27,21 @@ internal sealed unsafe partial class IoLoop
     // A message is due but this loop has no connection yet (immediate start): sleep until one arrives, do not spin.
     private bool _awaitingConnection;
 
-    /// <summary>Send lateness (actual − intended send time) of every message, read each second.</summary>
-    public Recorder LatenessInterval { get; } = Histograms.CreateRecorder();
-
-    /// <summary>Send lateness of measured messages.</summary>
-    public LongHistogram Lateness { get; } = Histograms.Create();
+    public LoopPacer(IoLoop loop)
+    {
+        _loop = loop;
+        _run = loop.Run;
+    }
 
     /// <summary>True once this loop has no message left to send and nothing queued.</summary>
-    private bool OpenDone => (_due == long.MaxValue || _due >= _run.SendStopTs) && _dirty.Count == 0;
+    public bool Done => (_due == long.MaxValue || _due >= _run.SendStopTs) && _dirty.Count == 0;
 
-    /// <summary>Starts the open model's schedule for this loop (before <see cref="Start"/>).</summary>
+    /// <summary>Starts the open model's schedule for this loop.</summary>
     public void UseSchedule(RateSchedule schedule)
     {
         _schedule = schedule;
-        for (var i = 0; i < Index; i++)
+        _dirty = new List<LoadConnection>(_loop.Capacity);
+        for (var i = 0; i < _loop.Index; i++)
         {
             schedule.Next();
         }
@@ -47,11 +49,8 @@ internal sealed unsafe partial class IoLoop
         _due = DueTs(schedule.Next());
     }
 
-    private long DueTs(double seconds) =>
-        double.IsPositiveInfinity(seconds) ? long.MaxValue : _run.LoadStartTs + RunContext.SecondsToTicks(seconds);
-
     /// <summary>How long epoll may sleep: until shortly before the next message is due, at most 2 ms.</summary>
-    private long OpenWaitNs(long now)
+    public long WaitNs(long now)
     {
         if (_due == long.MaxValue || _due >= _run.SendStopTs || _awaitingConnection)
         {
@@ -62,8 +61,8 @@ internal sealed unsafe partial class IoLoop
         return ticks <= 0 ? 0 : Math.Min(MaxWaitNs, ticks * 1_000_000_000 / Stopwatch.Frequency);
     }
 
-    /// <summary>Queues every message due by <paramref name="now"/> and writes each connection's queue in one send.</summary>
-    private void SendDue(long now)
+    /// <summary>Claims every message due by <paramref name="now"/> and writes each connection's claimed messages in one send.</summary>
+    public void SendDue(long now)
     {
         _awaitingConnection = false;
         while (_due <= now && _due < _run.SendStopTs)
@@ -72,12 +71,13 @@ internal sealed unsafe partial class IoLoop
             // finish between the two reads, and a schedule with connections to send on would be dropped.
             var connectingDone = _run.ConnectingDone;
             var connection = NextLive();
-            if (connection is null)
+            if (connection is null || (!connectingDone && connection.Outstanding >= connection.Window))
             {
                 if (!connectingDone)
                 {
-                    // Immediate start, no connection up yet: the message stays due and goes (late, and measured
-                    // from its due time) on the first connection to arrive, whose EPOLLOUT wakes this thread.
+                    // Immediate start, no connection with room up yet: the message stays due and goes (late, and
+                    // measured from its due time) on the next connection to arrive or to get a reply, whose event
+                    // wakes this thread — not as overflow on the few first connections, while thousands still open.
                     _awaitingConnection = true;
                     break;
                 }
@@ -87,7 +87,7 @@ internal sealed unsafe partial class IoLoop
             }
 
             Queue(connection, _due);
-            for (var skip = 1; skip < _loopCount; skip++)
+            for (var skip = 1; skip < _loop.LoopCount; skip++)
             {
                 _schedule!.Next();
             }
@@ -104,51 +104,36 @@ internal sealed unsafe partial class IoLoop
         foreach (var connection in _dirty)
         {
             connection.Dirty = false;
-            if (connection.Dead || connection.WaitingToWrite)
+            if (!connection.Dead && !connection.WaitingToWrite)
             {
                 // Dead: already counted. Waiting: EPOLLOUT will write (and stamp) what is queued.
-                continue;
-            }
-
-            StampQueued(connection, sentAt);
-            if (!connection.TryFlushPending(out _))
-            {
-                Fail(connection, ref Counters.Reset, atLeastOne: true);
-                continue;
-            }
-
-            if (connection.HasPending)
-            {
-                connection.WaitingToWrite = true;
-                _ = EpollEvent.Control(_epfd, LinuxConstants.EpollCtlMod, connection.Fd, LinuxConstants.EpollIn | LinuxConstants.EpollOut | LinuxConstants.EpollRdHup, (ulong)connection.Slot);
+                _loop.Sender.WriteQueued(connection, sentAt);
             }
         }
 
         _dirty.Clear();
     }
 
+    private long DueTs(double seconds) =>
+        double.IsPositiveInfinity(seconds) ? long.MaxValue : _run.LoadStartTs + RunContext.SecondsToTicks(seconds);
+
     private void Queue(LoadConnection connection, long due)
     {
         if (connection.Outstanding >= connection.Window)
         {
-            Counters.Overflow++;
+            _loop.Counters.Overflow++;
             return;
         }
 
-        var seq = connection.Claim(due, due);
-        var size = _run.Sizes.SizeOf(connection.Id, seq);
-        var span = connection.PendingTail(size + _run.Overhead);
-        connection.CommitPending(LoadConnection.WriteMessage(_framer, span, connection.Id, seq, size));
-        Counters.Sent++;
+        // Claimed only: its bytes are generated when the connection is written, at the end of this pass.
+        connection.Claim(due, due);
+        _loop.Counters.Sent++;
         if (!connection.Dirty)
         {
             connection.Dirty = true;
             _dirty.Add(connection);
         }
     }
-
-    /// <summary>Records the actual send time of each message queued on <paramref name="connection"/> since its last write.</summary>
-    private void StampQueued(LoadConnection connection, long now) => SendStamps.Record(_run, connection, this, connection.NextSeq, now);
 
     /// <summary>
     /// The next live connection, round robin, preferring one with room in its window: a connection still waiting for
@@ -158,7 +143,8 @@ internal sealed unsafe partial class IoLoop
     /// </summary>
     private LoadConnection? NextLive()
     {
-        var count = Volatile.Read(ref _count);
+        var connections = _loop.Connections;
+        var count = connections.Length;
         LoadConnection? full = null;
         var skipped = 0;
         for (var tries = 0; tries < count; tries++)
@@ -168,7 +154,7 @@ internal sealed unsafe partial class IoLoop
                 _nextConnection = 0;
             }
 
-            var connection = _connections[_nextConnection];
+            var connection = connections[_nextConnection];
             _nextConnection = _nextConnection + 1 == count ? 0 : _nextConnection + 1;
             if (connection.Dead)
             {
