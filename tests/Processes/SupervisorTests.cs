@@ -90,12 +90,18 @@ public sealed class SupervisorTests
             // Restarted: a new worker process, which takes new connections again.
             var restarted = (await server.WaitForWorkersAsync(pids => pids.Count == 2 && !pids.Contains(victim))).Single(pid => pid != survivor);
             var servedByRestarted = false;
-            for (var attempt = 0; attempt < 64 && !servedByRestarted; attempt++)
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!servedByRestarted && DateTime.UtcNow < deadline)
             {
-                // The restarted worker takes connections once it listens; until then they all hash to the survivor.
+                // The restarted worker takes connections once it listens (a new process: its start-up takes seconds on a
+                // busy machine); until then they all hash to the survivor. So: until a deadline, not a count of tries.
                 await using var client = await TestClient.ConnectAsync(server.EndPoint);
                 await EchoAsync(client);
                 servedByRestarted = Owners(server, [client], [restarted, survivor])[Port(client)] == restarted;
+                if (!servedByRestarted)
+                {
+                    await Task.Delay(20, TestContext.Current.CancellationToken);
+                }
             }
 
             Assert.True(servedByRestarted, "no connection reached the restarted worker");

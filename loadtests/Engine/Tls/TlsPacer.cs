@@ -61,15 +61,16 @@ internal sealed class TlsPacer
                 // two reads, and a schedule with connections to send on would be dropped.
                 var connectingDone = _connectingDone();
                 var slot = NextOpen();
-                if (slot is null)
+                if (slot is null || (!connectingDone && !slot.HasRoom))
                 {
-                    if (connectingDone)
+                    if (slot is null && connectingDone)
                     {
                         break;
                     }
 
-                    // Immediate start, no connection up yet: the message stays due and goes (late, and measured from
-                    // its due time) on the first connection to open.
+                    // Immediate start, no connection with room up yet: the message stays due and goes (late, and
+                    // measured from its due time) on the next connection to open or to get a reply — not as overflow
+                    // on the few first connections while the others still shake hands (as the epoll loops do).
                     PreciseSleep.For(100_000);
                     continue;
                 }

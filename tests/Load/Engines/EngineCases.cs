@@ -185,6 +185,28 @@ public abstract class EngineCases
     }
 
     [Fact]
+    public async Task With_immediate_start_a_message_due_while_connections_still_open_waits_instead_of_overflowing()
+    {
+        // Messages fall due from the first connection's open on; the few connections up first would be full within
+        // milliseconds while the rest still connect (TLS: still shake hands). Such a message
+        // waits for a connection with room, measured from its due time; only full connections after the connect
+        // phase make overflow.
+        await using var target = Start(ServerBehaviour.Correct);
+
+        var result = await RunAsync(Options(target) with
+        {
+            Start = StartMode.Immediate,
+            Rate = 2000,
+            Connections = 100,
+            Timeout = TimeSpan.FromSeconds(5),
+        });
+
+        Assert.Equal(0, result.Errors.Overflow);
+        Assert.Equal(0, result.Errors.Total);
+        Assert.Equal(100, result.Connections.Established);
+    }
+
+    [Fact]
     public async Task A_fair_server_gives_every_connection_its_share()
     {
         await using var target = Start(ServerBehaviour.Correct);
