@@ -16,7 +16,7 @@ internal sealed class ProxyConnection : IDisposable
     private readonly Socket _upstream;
     private readonly CancellationTokenSource _aborted = new();
     private readonly Lock _gate = new();
-    private bool _aborting;
+    private volatile bool _aborting;
     private bool _closed;
 
     public ProxyConnection(FaultProxy proxy, Socket client)
@@ -57,6 +57,9 @@ internal sealed class ProxyConnection : IDisposable
             Dispose();
         }
     }
+
+    /// <summary>Whether an abort has begun: its sockets may be disposed before its token is cancelled.</summary>
+    public bool Aborting => _aborting;
 
     /// <summary>Closes both sockets with SO_LINGER 0 (each peer gets a reset) and stops both pumps. Idempotent.</summary>
     public void Abort()

@@ -56,9 +56,10 @@ internal sealed class ProxyPump : IToxicLink
         {
             // The connection was aborted (by a toxic, the other direction, or the proxy stopping).
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or SocketException && aborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException && (aborted.IsCancellationRequested || _connection.Aborting))
         {
-            // Sockets closed under a pending operation by the abort.
+            // Sockets closed under a pending operation by the abort (which disposes them before it cancels the token,
+            // so the reset goes out first: the token alone would let this race through as a failure).
         }
         catch
         {
