@@ -10,8 +10,9 @@ namespace EchoServers.Protocol.Session;
 /// <summary>
 /// The echo protocol over any <see cref="IDuplexPipe"/>: the one session core of the async and Kestrel models.
 /// Each read is parsed for every complete frame, each is transformed straight into the output, and the output is
-/// flushed once per read. Raw framing has no frames to parse: what was read is the reply, written through as it is. Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that
-/// only sends stops being read: backpressure without unbounded buffers.
+/// flushed once per read. Raw framing has no frames to parse: what was read is the reply, written through as it is.
+/// Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that only sends stops being
+/// read: backpressure without unbounded buffers.
 /// Stateless between connections: one instance serves a whole server.
 /// </summary>
 public sealed class PipeSession
