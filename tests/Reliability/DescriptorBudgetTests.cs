@@ -6,9 +6,10 @@ namespace EchoServers.Tests.Reliability;
 public sealed class DescriptorBudgetTests
 {
     [Theory]
-    [InlineData(10_000, 256L, 56)]
+    [InlineData(10_000, 400L, 136)] // 400 − 200 − the 64 refusal slots
+    [InlineData(10_000, 256L, 1)]
     [InlineData(10_000, 20_000L, 10_000)]
-    [InlineData(50_000, 20_000L, 18_000)]
+    [InlineData(50_000, 20_000L, 17_936)]
     [InlineData(10_000, 50L, 1)]
     public void Max_connections_keep_a_reserve_under_the_fd_limit(int requested, long limit, int expected) =>
         Assert.Equal(expected, DescriptorBudget.Clamp(requested, limit));

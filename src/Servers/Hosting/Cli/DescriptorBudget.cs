@@ -1,4 +1,5 @@
 using System.Globalization;
+using EchoServers.Servers.Connections.Admission;
 
 namespace EchoServers.Servers.Hosting.Cli;
 
@@ -10,8 +11,13 @@ namespace EchoServers.Servers.Hosting.Cli;
 /// </summary>
 internal static class DescriptorBudget
 {
-    /// <summary>Descriptors left to the runtime, logging and listeners: a tenth of the limit, at least 200 (Kestrel alone holds ~140 at rest).</summary>
-    public static int Reserve(long limit) => (int)Math.Max(200, limit / 10);
+    /// <summary>
+    /// Descriptors left to the runtime, logging and listeners (a tenth of the limit, at least 200: Kestrel alone holds
+    /// ~140 at rest), plus the admission gate's refusal slots: each holds an over-limit client's descriptor while its
+    /// refusal lingers, on top of the connections it admits. Without them, 600 clients against kestrel under
+    /// <c>ulimit -n 400</c> took the runtime's last descriptors and the process died ("Out of memory.").
+    /// </summary>
+    public static int Reserve(long limit) => (int)Math.Max(200, limit / 10) + AdmissionGate.RefusalSlots;
 
     /// <summary>The soft RLIMIT_NOFILE from /proc/self/limits; null when unknown or unlimited (not Linux).</summary>
     public static long? OpenFileLimit()
