@@ -107,13 +107,9 @@ internal sealed class EpollOutput : PipeWriter
         }
 
         var onLoop = send && _connection.IsLoopThread;
-        if (onLoop)
+        if (send)
         {
-            SendQueued();
-        }
-        else if (send)
-        {
-            PostSend();
+            Send();
         }
 
         lock (_sync)
@@ -173,16 +169,7 @@ internal sealed class EpollOutput : PipeWriter
         }
 
         // The socket buffer is full (EPOLLOUT is asked for): the rest waits in the queue.
-        var rest = source.Span[(int)Math.Max(sent, 0)..];
-        while (!rest.IsEmpty)
-        {
-            var memory = GetSpan();
-            var n = Math.Min(memory.Length, rest.Length);
-            rest[..n].CopyTo(memory);
-            Advance(n);
-            rest = rest[n..];
-        }
-
+        this.Write(source.Span[(int)Math.Max(sent, 0)..]);
         return FlushAsync(cancellationToken);
     }
 
