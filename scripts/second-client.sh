@@ -7,7 +7,8 @@
 #   scripts/second-client.sh [-n CONNECTIONS=50] [-d SECONDS=5] [-r PASSES=3] [SERVER...]
 #
 # A SERVER is c (the C epoll reference, reference/c/epoll-echo.c) or MODEL[:TRANSPORT] (async:sockets,
-# kestrel:epoll; default: c async:epoll async:sockets kestrel:epoll eventloop). Servers are interleaved, rotated each
+# kestrel:epoll; default: c async:epoll async:sockets kestrel:epoll eventloop), optionally @TREE for the build in another
+# work tree (async:epoll@/tmp/before: a before/after comparison in one run). Servers are interleaved, rotated each
 # pass. Server on core 0, client on core 1; each server is first warmed 3 s by the same client (JIT). Per run: msgs/s,
 # server CPU µs per message (utime+stime from /proc/PID/stat over the client's run), system calls per message (perf's
 # raw_syscalls:sys_enter over the run's middle, when perf works). Then per server the median over passes and the
@@ -18,7 +19,7 @@ conns=50 seconds=5 passes=3
 while getopts n:d:r:h opt; do
   case $opt in
     n) conns=$OPTARG ;; d) seconds=$OPTARG ;; r) passes=$OPTARG ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
   esac
 done
 shift $(( OPTIND - 1 ))
@@ -43,9 +44,11 @@ start() {
   if [[ $1 == c ]]; then
     taskset -c 0 "$cref" $port > "$out/server.log" 2>&1 &
   else
-    local transport=()
-    [[ $1 == *:* ]] && transport=(--transport "${1#*:}")
-    taskset -c 0 dotnet "$dll" --model "${1%%:*}" "${transport[@]}" --port $port --stats-interval 0 --log-level warning \
+    local spec=${1%%@*} build=$dll transport=()
+    [[ $1 == *@* ]] && build=${1#*@}/src/Servers/bin/Release/net10.0/echo-server.dll
+    [[ -f $build ]] || { echo "second-client.sh: $build not found" >&2; exit 1; }
+    [[ $spec == *:* ]] && transport=(--transport "${spec#*:}")
+    taskset -c 0 dotnet "$build" --model "${spec%%:*}" "${transport[@]}" --port $port --stats-interval 0 --log-level warning \
       > "$out/server.log" 2>&1 &
   fi
   pid=$!

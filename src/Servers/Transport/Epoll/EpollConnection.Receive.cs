@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using EchoServers.Linux;
 using EchoServers.Servers.Connections;
@@ -7,16 +6,29 @@ using Microsoft.AspNetCore.Connections;
 namespace EchoServers.Servers.Transport.Epoll;
 
 /// <summary>
-/// Receiving: one recv per EPOLLIN, straight into the input pipe's memory, then a flush that (inline scheduling)
-/// runs the app's parse, reply and flush before it returns. A recv that did not fill the buffer drained the socket;
-/// one that did is reported again by level-triggered epoll, so there is never a speculative recv that returns EAGAIN.
-/// When the app stops consuming, the flush does not complete: EPOLLIN is dropped until it does.
+/// Receiving: one recv per EPOLLIN, straight into the input's tail block (<see cref="EpollInput"/>), whose waiting read
+/// then returns: with inline scheduling the app parses, replies and flushes before the call returns. A recv that did
+/// not fill the buffer drained the socket; one that did is reported again by level-triggered epoll, so there is never
+/// a speculative recv that returns EAGAIN. When the app leaves the pause mark of bytes unconsumed, EPOLLIN is dropped
+/// until it has consumed below the resume mark (<see cref="ResumeReceiving"/>).
 /// </summary>
 internal sealed partial class EpollConnection
 {
-    private readonly Action _onInputFlushed;
-    private ValueTask<FlushResult> _pendingFlush;
+    private readonly Action<object?> _resumeOnLoop;
     private long _discarded;
+
+    /// <summary>Any thread: the app consumed below the resume mark, or completed its input: the loop reads again, or drops the input.</summary>
+    public void ResumeReceiving()
+    {
+        if (IsLoopThread)
+        {
+            OnInputResumed();
+        }
+        else
+        {
+            Post(_resumeOnLoop, this);
+        }
+    }
 
     private unsafe void OnReadable()
     {
@@ -26,38 +38,38 @@ internal sealed partial class EpollConnection
             return;
         }
 
-        var writer = _input.Writer;
-        var memory = writer.GetMemory(_receiveHint);
+        if (_input.IsReaderCompleted)
+        {
+            AbandonInput();
+            return;
+        }
+
+        var memory = _input.GetReceiveMemory();
         nint n;
         fixed (byte* p = memory.Span)
         {
             n = LibC.Recv(_fd, p, (nuint)memory.Length, 0);
         }
 
+        _input.Received((int)Math.Max(n, 0));
         if (n > 0)
         {
-            writer.Advance((int)n);
-
-            // Consumed exactly once: its result below when it completed at once, else by OnInputFlushed.
-#pragma warning disable CA2012
-            var flush = writer.FlushAsync();
-#pragma warning restore CA2012
-            if (flush.IsCompleted)
+            // The app has run (inline) or been scheduled: it may have finished, closed the connection, or left enough
+            // unconsumed that reading stops until it catches up.
+            if (_isClosed || _receiveDone)
             {
-                // Completed synchronously (the usual case: the app consumed it inline): its result is ready.
-                var completed = flush.Result.IsCompleted;
-                if (completed && !_isClosed)
-                {
-                    AbandonInput();
-                }
-
                 return;
             }
 
-            // Backpressure: the app has InputPause bytes it has not consumed. Stop reading until it catches up.
-            _pendingFlush = flush;
-            SetInterest(_interest & ~LinuxConstants.EpollIn);
-            flush.GetAwaiter().UnsafeOnCompleted(_onInputFlushed);
+            if (_input.IsReaderCompleted)
+            {
+                AbandonInput();
+            }
+            else if (_input.Pause())
+            {
+                SetInterest(_interest & ~LinuxConstants.EpollIn);
+            }
+
             return;
         }
 
@@ -75,17 +87,15 @@ internal sealed partial class EpollConnection
         }
     }
 
-    /// <summary>The paused flush completed (the app consumed enough, or stopped reading): on the loop thread.</summary>
-    private void OnInputFlushed()
+    /// <summary>Loop thread: the paused input was consumed below the resume mark, or its reader completed.</summary>
+    private void OnInputResumed()
     {
-        var result = _pendingFlush.GetAwaiter().GetResult();
-        _pendingFlush = default;
         if (_isClosed || _receiveDone)
         {
             return;
         }
 
-        if (result.IsCompleted)
+        if (_input.IsReaderCompleted)
         {
             AbandonInput();
             return;
@@ -94,15 +104,11 @@ internal sealed partial class EpollConnection
         SetInterest(_interest | LinuxConstants.EpollIn);
     }
 
-    /// <summary>The app completed its input reader: give the pipe's memory back; leave further input in the kernel until the lingering close drains it.</summary>
+    /// <summary>The app completed its input: further input stays in the kernel, or is drained and dropped during the lingering close.</summary>
     private void AbandonInput()
     {
-        _input.Writer.Complete();
         _inputAbandoned = true;
-        if (!_lingering)
-        {
-            SetInterest(_interest & ~LinuxConstants.EpollIn);
-        }
+        SetInterest(_lingering ? _interest | LinuxConstants.EpollIn : _interest & ~LinuxConstants.EpollIn);
     }
 
     private unsafe void Discard()
@@ -140,11 +146,11 @@ internal sealed partial class EpollConnection
 
     private void ReceiveDone()
     {
-        // Marked before the writer completes: with inline scheduling the app finishes (and its output sends the FIN)
-        // inside Complete, and the close that follows must know the input is done.
+        // Marked before the input ends: with inline scheduling the app finishes (and its output sends the FIN) inside
+        // ReceiveEnded, and the close that follows must know the input is done.
         _receiveDone = true;
         SetInterest(_interest & ~LinuxConstants.EpollIn);
-        _input.Writer.Complete();
+        _input.ReceiveEnded(null);
         TryClose();
     }
 

@@ -10,10 +10,11 @@ using Microsoft.AspNetCore.Http.Features;
 namespace EchoServers.Servers.Transport.Epoll;
 
 /// <summary>
-/// One connection of the epoll transport, as Kestrel sees it: an input <see cref="Pipe"/> and an output
-/// <see cref="EpollOutput"/> over a raw non-blocking socket owned by one <see cref="EpollLoop"/>. Receiving
-/// (<c>EpollConnection.Receive.cs</c>) reads straight into the input pipe's memory; the app's flush sends its replies
-/// in the same call (<see cref="EpollOutput"/>, <c>EpollConnection.Send.cs</c>). Every socket call and every field
+/// One connection of the epoll transport, as Kestrel sees it: an input <see cref="EpollInput"/> and an output
+/// <see cref="EpollOutput"/> over a raw non-blocking socket owned by one <see cref="EpollLoop"/>, with no pipe
+/// between. Receiving (<c>EpollConnection.Receive.cs</c>) reads straight into the input's blocks and hands them to
+/// the app's waiting read; the app's flush sends its replies in the same call (<see cref="EpollOutput"/>,
+/// <c>EpollConnection.Send.cs</c>). Every socket call and every field
 /// below is the loop thread's, except the app's ends and <see cref="Abort(ConnectionAbortedException)"/>/
 /// <see cref="DisposeAsync"/>, which go through the loop.
 /// <para>
@@ -26,7 +27,8 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// <para>
 /// Over 300 lines across its three files on purpose: it is Kestrel's <see cref="ConnectionContext"/> with the five
 /// feature interfaces Kestrel asks of a transport's connection, and every field is the loop thread's state of one
-/// socket; receiving and sending are each in their own file, and the output's buffering is <see cref="EpollOutput"/>.
+/// socket; receiving and sending are each in their own file, and the buffering is <see cref="EpollInput"/>'s and
+/// <see cref="EpollOutput"/>'s.
 /// </para>
 /// </summary>
 internal sealed partial class EpollConnection : ConnectionContext,
@@ -36,9 +38,8 @@ internal sealed partial class EpollConnection : ConnectionContext,
 
     private readonly EpollLoop _loop;
     private readonly int _fd;
-    private readonly Pipe _input;
+    private readonly EpollInput _input;
     private readonly EpollOutput _output;
-    private readonly int _receiveHint;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closedToken = new();
     private readonly FeatureCollection _features = new();
@@ -58,11 +59,10 @@ internal sealed partial class EpollConnection : ConnectionContext,
     {
         _fd = fd;
         _loop = loop;
-        _input = new Pipe(loop.InputOptions);
+        _input = new EpollInput(this, options);
         _output = new EpollOutput(this, options);
-        _receiveHint = Math.Max(1, options.SegmentSize / 2);
-        _onInputFlushed = OnInputFlushed;
-        Transport = new DuplexPipe(_input.Reader, _output);
+        _resumeOnLoop = static state => ((EpollConnection)state!).OnInputResumed();
+        Transport = new DuplexPipe(_input, _output);
         LocalEndPoint = localEndPoint;
         RemoteEndPoint = remoteEndPoint;
         ConnectionClosed = _closedToken.Token;
@@ -114,12 +114,12 @@ internal sealed partial class EpollConnection : ConnectionContext,
     }
 
     /// <summary>
-    /// Completes the app's ends of both pipes (what is written is still sent, then FIN) and waits for the descriptor to
+    /// Completes the app's input and output (what is written is still sent, then FIN) and waits for the descriptor to
     /// be closed. A peer that does not read keeps the send pending: abort such a connection to end it.
     /// </summary>
     public override async ValueTask DisposeAsync()
     {
-        await _input.Reader.CompleteAsync();
+        await _input.CompleteAsync();
         await _output.CompleteAsync();
         await _closed.Task;
         await base.DisposeAsync();
@@ -255,7 +255,7 @@ internal sealed partial class EpollConnection : ConnectionContext,
         LibC.Close(_fd);
         _isClosed = true;
         _loop.RemoveConnection(_token);
-        _input.Writer.Complete(inputError);
+        _input.ReceiveEnded(inputError);
         // Unsent replies are dropped; the app's flushes complete (an abort's reason is thrown to it).
         _output.OnClosed(_abortReason);
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using EchoServers.Linux;
 using EchoServers.Servers.Epoll;
 using EchoServers.Servers.Hosting;
@@ -11,8 +10,7 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// One loop of the epoll transport: a dedicated thread, one epoll set, an eventfd to wake it, and the connections it
 /// owns. Every system call on a connection's socket (recv, send, shutdown, close, epoll_ctl) is made on this thread,
 /// so a descriptor can never be closed under a call that uses it. Other threads reach a connection through
-/// <see cref="Post"/> (a queue and one eventfd write), which is also the pipes' scheduler
-/// (<see cref="Scheduler"/>): inline when already on the loop thread, queued otherwise.
+/// <see cref="Post"/> (a queue and one eventfd write): an off-loop flush's send, a resumed input, an abort.
 /// Level-triggered: a connection that is not read until EAGAIN is reported again, so one recv per event suffices.
 /// </summary>
 internal sealed class EpollLoop : IDisposable
@@ -41,25 +39,10 @@ internal sealed class EpollLoop : IDisposable
         _logger = options.Logger;
         _loopTurn = options.Hooks?.LoopTurn;
         _epoll = new EpollSet();
-        Scheduler = new EpollLoopScheduler(this);
-        InputOptions = new PipeOptions(
-            pool: options.Pool,
-            readerScheduler: options.AppScheduler,
-            writerScheduler: Scheduler,
-            pauseWriterThreshold: options.InputPause,
-            resumeWriterThreshold: options.InputResume,
-            minimumSegmentSize: options.SegmentSize,
-            useSynchronizationContext: false);
         Scratch = GC.AllocateUninitializedArray<byte>(options.SegmentSize, pinned: true);
         _thread = new Thread(Run) { IsBackground = true, Name = $"epoll-transport-{index}" };
         _thread.Start();
     }
-
-    /// <summary>Runs a continuation on this loop: inline when called on it, else queued and the loop woken.</summary>
-    public PipeScheduler Scheduler { get; }
-
-    /// <summary>Input pipes: the app reads with its scheduler, the loop's paused flush resumes on the loop (the output is <see cref="EpollOutput"/>).</summary>
-    public PipeOptions InputOptions { get; }
 
     /// <summary>Where input that nobody will read is received and dropped (loop thread only).</summary>
     public byte[] Scratch { get; }
@@ -68,7 +51,6 @@ internal sealed class EpollLoop : IDisposable
     public Task Completed => _completed.Task;
 
     public bool IsLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
-
 
     /// <summary>Queues <paramref name="action"/> to run on the loop thread after the current batch of events; any thread.</summary>
     public void Post(Action<object?> action, object? state)

@@ -19,7 +19,7 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// <para>
 /// Longer than 300 lines on purpose: the writer's half (what the app calls) and the loop's half (sending, EPOLLOUT,
 /// close) share that one lock and its invariants; split over classes, each half would need the other's fields.
-/// The blocks (<see cref="OutputBlocks"/>) and the waiting flush (<see cref="PendingFlush"/>) are their own classes.
+/// The blocks (<see cref="OutputBlocks"/>) and the waiting flush (<see cref="PendingOperation{T}"/>) are their own classes.
 /// </para>
 /// </summary>
 internal sealed class EpollOutput : PipeWriter
@@ -33,7 +33,7 @@ internal sealed class EpollOutput : PipeWriter
     private readonly Lock _sync = new();
     private readonly OutputBlocks _writing = new();
     private readonly OutputBlocks _sending = new();
-    private readonly PendingFlush _waiting;
+    private readonly PendingOperation<FlushResult> _waiting;
     private long _unflushed;
     private long _unsent;
     private int _sentOffset;
@@ -52,7 +52,7 @@ internal sealed class EpollOutput : PipeWriter
         _blockSize = options.Pool.MaxBufferSize;
         _pause = options.OutputPause;
         _resume = options.OutputResume;
-        _waiting = new PendingFlush(options.AppScheduler);
+        _waiting = new PendingOperation<FlushResult>(options.AppScheduler);
         _sendOnLoop = static state => ((EpollOutput)state!).SendQueued();
     }
 
