@@ -38,6 +38,6 @@ echo "$model, $conns connections: share of the server's CPU samples"
 perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep '%' | grep -v '^#' | grep -v -- '--' | head -6
 if [[ $model != c ]]; then
   echo "top managed symbols:"
-  perf report -i "$out/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -v '^#' | grep -v '\[k\]' | head -12 | cut -c1-160
+  perf report -i "$out/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -v '^#' | grep -v '\[k\]' | head -${TOP:-12} | cut -c1-160
 fi
 rm -rf "$out"

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using EchoServers.Protocol.Session;
 using EchoServers.Servers.Connections.Tls;
@@ -19,7 +20,7 @@ internal static class TransportSession
         var output = new SendDeadlineWriter(connection.Transport.Output, context.Options.SendTimeout);
         try
         {
-            var result = await session.RunAsync(new DuplexPipe(connection.Transport.Input, output), closeRequested);
+            var result = await RunWithoutContextAsync(session, new DuplexPipe(connection.Transport.Input, output), closeRequested);
             if (output.TimedOut)
             {
                 context.Events.Report(ConnectionEvent.SendTimeout);
@@ -43,6 +44,25 @@ internal static class TransportSession
             // A send timeout ends the session normally (above), so it is never the exception's doing here; an abort
             // (the stop sequence, counted there, or a timeout) arrives as a ConnectionAbortedException.
             ConnectionEnds.Report(context.Events, connection.RemoteEndPoint, ex, sendTimedOut: false, aborted: false, tls: connection is TlsConnection);
+        }
+    }
+
+    /// <summary>
+    /// Starts the session with the execution context's flow suppressed: its continuations, resumed once per read, then
+    /// run as they are instead of inside <see cref="ExecutionContext"/>.Run restoring the context that was current at
+    /// the start (Kestrel's connection logging scope). Nothing in the session reads an AsyncLocal; the host's logging
+    /// after it runs in the caller's context as before.
+    /// </summary>
+    private static Task<SessionResult> RunWithoutContextAsync(PipeSession session, IDuplexPipe transport, CancellationToken closeRequested)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return session.RunAsync(transport, closeRequested);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return session.RunAsync(transport, closeRequested);
         }
     }
 
