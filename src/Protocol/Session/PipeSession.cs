@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EchoServers.Protocol.Framing;
 using EchoServers.Protocol.Transforms;
@@ -11,6 +12,7 @@ namespace EchoServers.Protocol.Session;
 /// The echo protocol over any <see cref="IDuplexPipe"/>: the one session core of the async and Kestrel models.
 /// Each read is parsed for every complete frame, each is transformed straight into the output, and the output is
 /// flushed once per read. Raw framing has no frames to parse: what was read is the reply, written through as it is.
+/// One read's work is a <see cref="ReadStep"/>.
 /// Flushing waits when the peer does not read (the pipe's pause threshold), so a peer that only sends stops being
 /// read: backpressure without unbounded buffers.
 /// Stateless between connections: one instance serves a whole server.
@@ -48,6 +50,8 @@ public sealed class PipeSession
         using var idle = IdleWatchdog.For(transport, _options);
         using var closing = closeRequested.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
 
+        // Only what lives across reads is kept here (this method's state machine is touched once per read, so its
+        // size is cache lines per message with many connections); one read's work is ReplyAsync's.
         long messages = 0, bytesIn = 0, bytesOut = 0;
         // How much of the unconsumed input is known to hold no line end: a long line is scanned once, not per read.
         long scanned = 0;
@@ -59,59 +63,23 @@ public sealed class PipeSession
             {
                 // Not the token: a close request cancels the pending read instead, so what was read still gets echoed.
                 var result = await input.ReadAsync(CancellationToken.None);
-                var buffer = result.Buffer;
                 idle?.Touch();
-
-                var remaining = buffer;
-                var examined = buffer.End;
-                int count = 0;
-                long written = 0;
-                FlushResult? sent = null;
-                if (_writeThrough && buffer.IsSingleSegment && !buffer.IsEmpty)
+                var readCanceled = result.IsCanceled;
+                var readCompleted = result.IsCompleted;
+                var step = await ReplyAsync(input, output, result.Buffer, scanned);
+                scanned = step.Scanned;
+                idle?.FramePending(step.FramePending);
+                messages += step.Count;
+                bytesIn += step.Read;
+                bytesOut += step.Written;
+                if (step.Count > 0)
                 {
-                    // Raw framing: the reply is what arrived (upper: changed in place, the input's memory is ours until
-                    // AdvanceTo), handed to the output as it is; a transport that sends on flush sends it with no copy.
-                    sent = await output.WriteAsync(ReplyInPlace(buffer.First), CancellationToken.None);
-                    remaining = buffer.Slice(buffer.End);
-                    count = 1;
-                    written = buffer.Length;
+                    _counters?.OnEchoed(step.Count, step.Read, step.Written);
                 }
 
-                try
+                if (step.Error is { } protocolError)
                 {
-                    var consumed = remaining.Start;
-                    while (_reader.TryParseMessage(remaining, ref scanned, ref consumed, ref examined, out var payload))
-                    {
-                        if (!_options.Work.IsNone)
-                        {
-                            await WorkSimulator.RunAsync(_options.Work, CancellationToken.None);
-                        }
-
-                        _writer.WriteMessage(payload, output);
-                        count++;
-                        written += payload.Length + _overhead;
-                        remaining = remaining.Slice(consumed);
-                        consumed = remaining.Start;
-                    }
-                }
-                catch (ProtocolException ex)
-                {
-                    error = ex.Error;
-                }
-
-                var read = buffer.Length - remaining.Length;
-                input.AdvanceTo(remaining.Start, examined);
-                idle?.FramePending(!remaining.IsEmpty);
-                messages += count;
-                bytesIn += read;
-                bytesOut += written;
-                if (count > 0)
-                {
-                    _counters?.OnEchoed(count, read, written);
-                }
-
-                if (error is { } protocolError)
-                {
+                    error = protocolError;
                     if (_options.Framing == FramingKind.Line)
                     {
                         output.Write(ErrorLine.For(protocolError));
@@ -122,10 +90,10 @@ public sealed class PipeSession
                     break;
                 }
 
-                if (count > 0 || output.CanGetUnflushedBytes && output.UnflushedBytes > 0)
+                if (step.Count > 0 || output.CanGetUnflushedBytes && output.UnflushedBytes > 0)
                 {
                     // Replies to what was read are owed even when closing; only idleness cancels a flush.
-                    var flush = sent ?? await output.FlushAsync(CancellationToken.None);
+                    var flush = step.Sent ?? await output.FlushAsync(CancellationToken.None);
                     if (flush.IsCanceled)
                     {
                         reason = SessionEndReason.IdleTimeout;
@@ -139,7 +107,7 @@ public sealed class PipeSession
                     }
                 }
 
-                if (result.IsCanceled)
+                if (readCanceled)
                 {
                     if (closeRequested.IsCancellationRequested)
                     {
@@ -154,7 +122,7 @@ public sealed class PipeSession
                     }
                 }
 
-                if (result.IsCompleted)
+                if (readCompleted)
                 {
                     reason = SessionEndReason.PeerClosed;
                     break;
@@ -173,6 +141,68 @@ public sealed class PipeSession
         return new SessionResult(reason, error, messages, bytesIn, bytesOut);
     }
 
+    /// <summary>
+    /// One read: its replies written (not flushed, unless written through) and the input advanced. Raw framing has no
+    /// frames to parse: what arrived is the reply, handed to the output's <see cref="PipeWriter.WriteAsync"/> as it
+    /// is (upper: changed in place, the input's memory is ours until AdvanceTo); a transport that sends on flush sends
+    /// it with no copy, and completes at once.
+    /// </summary>
+    private ValueTask<ReadStep> ReplyAsync(PipeReader input, PipeWriter output, ReadOnlySequence<byte> buffer, long scanned)
+    {
+        if (!_writeThrough || !buffer.IsSingleSegment || buffer.IsEmpty)
+        {
+            return ParseAndReplyAsync(input, output, buffer, scanned);
+        }
+
+        var length = buffer.Length;
+        var write = output.WriteAsync(ReplyInPlace(buffer.First), CancellationToken.None);
+        // The output has sent or copied the bytes once WriteAsync returned, so the input may let them go now.
+        input.AdvanceTo(buffer.End);
+        return write.IsCompletedSuccessfully
+            ? new ValueTask<ReadStep>(ReadStep.WrittenThrough(length, write.Result))
+            : WrittenThroughAsync(write, length);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<ReadStep> WrittenThroughAsync(ValueTask<FlushResult> write, long length) =>
+        ReadStep.WrittenThrough(length, await write);
+
+    /// <summary>One read with frames: each complete one parsed, transformed straight into the output, and consumed.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadStep> ParseAndReplyAsync(PipeReader input, PipeWriter output, ReadOnlySequence<byte> buffer, long scanned)
+    {
+        var remaining = buffer;
+        var examined = buffer.End;
+        int count = 0;
+        long written = 0;
+        ProtocolError? error = null;
+        try
+        {
+            var consumed = remaining.Start;
+            while (_reader.TryParseMessage(remaining, ref scanned, ref consumed, ref examined, out var payload))
+            {
+                if (!_options.Work.IsNone)
+                {
+                    await WorkSimulator.RunAsync(_options.Work, CancellationToken.None);
+                }
+
+                _writer.WriteMessage(payload, output);
+                count++;
+                written += payload.Length + _overhead;
+                remaining = remaining.Slice(consumed);
+                consumed = remaining.Start;
+            }
+        }
+        catch (ProtocolException ex)
+        {
+            error = ex.Error;
+        }
+
+        var read = buffer.Length - remaining.Length;
+        var pending = !remaining.IsEmpty;
+        input.AdvanceTo(remaining.Start, examined);
+        return new ReadStep(count, read, written, scanned, pending, error, Sent: null);
+    }
     /// <summary>The reply to raw bytes: the bytes themselves, transformed where they lie.</summary>
     private ReadOnlyMemory<byte> ReplyInPlace(ReadOnlyMemory<byte> received)
     {
