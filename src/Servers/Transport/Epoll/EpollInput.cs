@@ -53,6 +53,9 @@ internal sealed class EpollInput : PipeReader
         _pause = options.InputPause;
         _resume = options.InputResume;
         _waiting = new PendingOperation<ReadResult>(options.AppScheduler);
+        // The segment every message uses, allocated with the rest of the connection: next to it in memory, not
+        // wherever the heap was at the first recv (one cache miss less per message with many connections).
+        _spare = new InputSegment();
     }
 
     /// <summary>Any thread: the app completed its reader; the loop stops receiving for it.</summary>
