@@ -17,23 +17,23 @@ internal sealed record EpollTransportOptions
     /// <summary>Listen with SO_REUSEPORT: a worker of <c>--processes</c> shares the port with the others.</summary>
     public bool ReusePort { get; init; }
 
-    /// <summary>Input pipe: reading stops (EPOLLIN dropped) at this many unconsumed bytes, resumes below the resume mark.</summary>
+    /// <summary>Input (<see cref="EpollInput"/>): reading stops (EPOLLIN dropped) at this many unconsumed bytes, resumes below the resume mark.</summary>
     public long InputPause { get; init; } = 128 * 1024;
 
     public long InputResume { get; init; } = 64 * 1024;
 
-    /// <summary>Output pipe: the app's flush waits at this many unsent bytes.</summary>
+    /// <summary>Output (<see cref="EpollOutput"/>): the app's flush waits at this many unsent bytes.</summary>
     public long OutputPause { get; init; } = PipeLimits.OutputPause;
 
     public long OutputResume { get; init; } = PipeLimits.OutputResume;
 
-    /// <summary>Pipe segment size, and so the most one recv takes.</summary>
+    /// <summary>Input block size, and so the most one recv takes.</summary>
     public int SegmentSize { get; init; } = PipeLimits.MinimumSegmentSize;
 
     /// <summary>Where the app's continuations run: inline on the loop (no simulated work), or the thread pool.</summary>
     public PipeScheduler AppScheduler { get; init; } = PipeScheduler.Inline;
 
-    /// <summary>Where the pipes' segments come from: reused blocks, so steady state allocates nothing.</summary>
+    /// <summary>Where the input's and output's blocks come from: reused blocks, so steady state allocates nothing.</summary>
     public MemoryPool<byte> Pool { get; init; } = new BlockMemoryPool(PipeLimits.MinimumSegmentSize);
 
     public required ILogger Logger { get; init; }
