@@ -120,6 +120,14 @@ internal sealed class EpollInput : PipeReader
     /// </summary>
     public bool Pause()
     {
+        // The reader only ever consumes, so with a stale _consumed the unconsumed bytes are overestimated: below the
+        // mark here is below it for sure, and the usual message costs no second lock section. _paused is already false
+        // (the loop reads only while it is).
+        if (_received - Volatile.Read(ref _consumed) < _pause)
+        {
+            return false;
+        }
+
         lock (_sync)
         {
             _paused = !_readerCompleted && _received - _consumed >= _pause;
