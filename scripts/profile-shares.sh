@@ -11,22 +11,14 @@
 # MODEL runs src/Servers/bin/Release (build first), or SERVER_DLL (an older build, for before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pinned-server.sh
 model=$1 conns=${2:-50} dll=${3:-src/Servers/bin/Release/net10.0/echo-server.dll}
 port=$((20000 + RANDOM % 10000))
 out=$(mktemp -d /tmp/profile-shares.XXXXXX)
-if [[ $model == c ]]; then
-  bash scripts/build-references.sh c > /dev/null
-  taskset -c 0 artifacts/reference/c/epoll-echo $port > "$out/server.log" 2>&1 &
-else
-  transport=()
-  [[ $model == *:* ]] && transport=(--transport "${model#*:}")
-  # Perf map for JIT'd frames; W^X off, or JIT'd code runs from a mapping perf cannot match to the map.
-  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 taskset -c 0 dotnet "$dll" --model "${model%%:*}" "${transport[@]}" \
-    --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
-fi
-server=$!
+# Perf map for JIT'd frames; W^X off, or JIT'd code runs from a mapping perf cannot match to the map.
+ECHO_SERVER_DLL=$dll start_pinned_server "$model" $port "$out/server.log" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+server=$server_pid
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 150); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
 # Tiered JIT first (a profile taken while methods are still being compiled shows libclrjit, not the steady state).
 taskset -c 1 dotnet loadtests/bin/Release/net10.0/echo-load.dll run --target 127.0.0.1:$port -c 50 -p 4 -s 64 -d 6s --warmup 0s --plain -q > /dev/null
 taskset -c 1 dotnet loadtests/bin/Release/net10.0/echo-load.dll run --target 127.0.0.1:$port -c "$conns" -s 64 -d 10s --warmup 1s --plain -q > /dev/null &

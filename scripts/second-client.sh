@@ -12,9 +12,10 @@
 # pass. Server on core 0, client on core 1; each server is first warmed 3 s by the same client (JIT). Per run: msgs/s,
 # server CPU µs per message (utime+stime from /proc/PID/stat over the client's run), system calls per message (perf's
 # raw_syscalls:sys_enter over the run's middle, when perf works). Then per server the median over passes and the
-# median of paired ratios to c's CPU per message. Bounded: every run lasts SECONDS; a server gets 15 s to start.
+# median of paired ratios to c's CPU per message. Bounded: every run lasts SECONDS; a server gets 30 s to start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pinned-server.sh
 conns=50 seconds=5 passes=3
 while getopts n:d:r:h opt; do
   case $opt in
@@ -26,11 +27,8 @@ shift $(( OPTIND - 1 ))
 servers=("$@")
 (( ${#servers[@]} )) || servers=(c async:epoll async:sockets kestrel:epoll eventloop)
 (( seconds >= 3 )) || { echo "second-client.sh: -d must be at least 3 (perf counts over the middle of the run)" >&2; exit 2; }
-dll=${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}
-[[ -f $dll ]] || { echo "second-client.sh: $dll not found: dotnet build EchoServers.sln -c Release" >&2; exit 1; }
-client=/tmp/storm-client cref=artifacts/reference/c/epoll-echo
+client=/tmp/storm-client
 gcc -O2 -Wall -o "$client" scripts/storm-client.c -lm
-bash scripts/build-references.sh c > /dev/null
 perf_ok=0
 perf stat -e raw_syscalls:sys_enter -- true > /dev/null 2>&1 && perf_ok=1
 out=$(mktemp -d /tmp/second-client.XXXXXX)
@@ -40,21 +38,7 @@ port=17491 hz=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-start() {
-  if [[ $1 == c ]]; then
-    taskset -c 0 "$cref" $port > "$out/server.log" 2>&1 &
-  else
-    local spec=${1%%@*} build=$dll transport=()
-    [[ $1 == *@* ]] && build=${1#*@}/src/Servers/bin/Release/net10.0/echo-server.dll
-    [[ -f $build ]] || { echo "second-client.sh: $build not found" >&2; exit 1; }
-    [[ $spec == *:* ]] && transport=(--transport "${spec#*:}")
-    taskset -c 0 dotnet "$build" --model "${spec%%:*}" "${transport[@]}" --port $port --stats-interval 0 --log-level warning \
-      > "$out/server.log" 2>&1 &
-  fi
-  pid=$!
-  for _ in $(seq 75); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && return; sleep 0.2; done
-  echo "second-client.sh: server '$1' did not start:" >&2; cat "$out/server.log" >&2; exit 1
-}
+start() { start_pinned_server "$1" $port "$out/server.log"; pid=$server_pid; }
 
 stop() { kill -TERM $pid; for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done; kill -KILL $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; pid=; }
 

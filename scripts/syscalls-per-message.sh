@@ -9,21 +9,14 @@
 # the window = the generator's per-second counts for the seconds the window covers. Server on core 0, generator on core 1, port 17490.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pinned-server.sh
 model=$1 conns=${2:-50} pipeline=${3:-1}
 shift $(( $# < 3 ? $# : 3 ))
 port=17490
 out=$(mktemp -d /tmp/syscalls.XXXXXX)
-if [[ $model == c ]]; then
-  bash scripts/build-references.sh c > /dev/null
-  taskset -c 0 artifacts/reference/c/epoll-echo $port > "$out/server.log" 2>&1 &
-else
-  transport=()
-  [[ $model == *:* ]] && transport=(--transport "${model#*:}")
-  env "$@" taskset -c 0 dotnet "${ECHO_SERVER_DLL:-src/Servers/bin/Release/net10.0/echo-server.dll}" --model "${model%%:*}" "${transport[@]}" --port $port --stats-interval 0 > "$out/server.log" 2>&1 &
-fi
-server=$!
+start_pinned_server "$model" $port "$out/server.log" "$@"
+server=$server_pid
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 150); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
 # JIT warm-up, then the measured run.
 taskset -c 1 dotnet loadtests/bin/Release/net10.0/echo-load.dll run --target 127.0.0.1:$port -c 50 -p 4 -s 64 -d 4s --warmup 0s --plain -q > /dev/null
 taskset -c 1 dotnet loadtests/bin/Release/net10.0/echo-load.dll run --target 127.0.0.1:$port -c "$conns" -p "$pipeline" -s 64 -d 8s --warmup 1s --json "$out/run.json" --plain -q > /dev/null &
