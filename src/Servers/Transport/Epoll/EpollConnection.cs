@@ -14,9 +14,8 @@ namespace EchoServers.Servers.Transport.Epoll;
 /// <see cref="EpollOutput"/> over a raw non-blocking socket owned by one <see cref="EpollLoop"/>, with no pipe
 /// between. Receiving (<c>EpollConnection.Receive.cs</c>) reads straight into the input's blocks and hands them to
 /// the app's waiting read; the app's flush sends its replies in the same call (<see cref="EpollOutput"/>,
-/// <c>EpollConnection.Send.cs</c>). Every socket call and every field
-/// below is the loop thread's, except the app's ends and <see cref="Abort(ConnectionAbortedException)"/>/
-/// <see cref="DisposeAsync"/>, which go through the loop.
+/// <c>EpollConnection.Send.cs</c>). Every socket call and every field below is the loop thread's, except the app's
+/// ends and <see cref="Abort(ConnectionAbortedException)"/>/<see cref="DisposeAsync"/>, which go through the loop.
 /// <para>
 /// Closing: the descriptor is closed once the output is done (all sent and FIN, or failed) and the input is done
 /// (peer FIN, error). If the peer has not closed when our FIN goes out, input keeps flowing to the app, or is
